@@ -1,0 +1,40 @@
+"""accel: a GPU and JIT acceleration testbed for Python.
+
+>>> import accel
+>>> record = accel.run("julia", "numba_cpu", preset="S")   # doctest: +SKIP
+>>> records = accel.compare("julia", preset="book")          # doctest: +SKIP
+
+Importing ``accel`` is cheap: no NumPy, Numba, PyTorch or CuPy until they are used.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+__version__ = "0.1.0"
+
+if TYPE_CHECKING:
+    from .errors import AccelError, UsageError
+    from .record import RunRecord
+    from .runner import compare, run
+
+__all__ = ["AccelError", "RunRecord", "UsageError", "__version__", "compare", "run"]
+
+_LAZY = {
+    "run": "runner",
+    "compare": "runner",
+    "RunRecord": "record",
+    "AccelError": "errors",
+    "UsageError": "errors",
+}
+
+
+def __getattr__(name: str) -> Any:
+    """Load public names on first use, keeping ``import accel`` light."""
+    if name in _LAZY:
+        import importlib
+
+        value = getattr(importlib.import_module(f".{_LAZY[name]}", __name__), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module 'accel' has no attribute {name!r}")

@@ -1,0 +1,12 @@
+"""NumPy: vectorised array expressions in the worker process."""
+
+from __future__ import annotations
+
+from .base import Backend
+
+
+class NumpyBackend(Backend):
+    name = "numpy"
+
+
+BACKEND = NumpyBackend

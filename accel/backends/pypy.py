@@ -1,0 +1,231 @@
+"""PyPy in a subprocess: the kernel's pure-Python file run by PyPy's tracing JIT.
+
+The "device" is a PyPy process (see ``accel/pypy_server.py``). Inputs are shipped to
+it as raw bytes through a file in shared memory, results come back the same way,
+and that shipping is timed as host-to-device and device-to-host transfer. The
+kernel itself is timed inside PyPy, so the timings hold no inter-process latency.
+
+The interpreter is, in order: ``$ACCEL_PYPY``; the PyPy environment that the
+quick-start script creates inside the active virtual environment
+(``<venv>/pypy/bin/pypy3``); ``pypy3`` then ``pypy`` on ``PATH``.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from ..errors import AccelError
+from ..kernels import Inputs, KernelSpec
+from .base import Availability, Backend, Call
+
+PYPY_ENV = "ACCEL_PYPY"
+SERVER = Path(__file__).resolve().parent.parent / "pypy_server.py"
+FIX = (
+    "apt-get install pypy3 pypy3-venv (then rerun scripts/bootstrap.sh), "
+    f"or set {PYPY_ENV}=/path/to/pypy3, or use conda/environment.yml"
+)
+TYPECODES = {
+    "float64": "d",
+    "float32": "f",
+    "int64": "q",
+    "int32": "i",
+    "int16": "h",
+    "int8": "b",
+    "uint8": "B",
+    "bool": "B",
+    "complex128": "d",
+    "complex64": "f",
+}
+
+
+class PyPyError(AccelError):
+    """The PyPy process is missing, broken or said something it should not."""
+
+
+def find_pypy() -> tuple[str | None, str]:
+    """The PyPy interpreter to use and where it came from, or None and why there is none."""
+    configured = os.environ.get(PYPY_ENV)
+    if configured:
+        path = shutil.which(configured) or configured
+        if not os.access(path, os.X_OK):
+            return None, f"{PYPY_ENV}={configured} is not an executable file"
+        return path, f"${PYPY_ENV}"
+    venv_pypy = Path(sys.prefix) / "pypy" / "bin" / "pypy3"
+    if os.access(venv_pypy, os.X_OK):
+        return str(venv_pypy), "the virtual environment's PyPy"
+    for name in ("pypy3", "pypy"):
+        found = shutil.which(name)
+        if found:
+            return found, "PATH"
+    return None, "pypy3 not on PATH"
+
+
+def _shared_dir() -> str | None:
+    """A RAM-backed folder for the shipping files where there is one."""
+    return "/dev/shm" if os.access("/dev/shm", os.W_OK) else None
+
+
+class PyPyProcess:
+    """A running PyPy server, spoken to with one JSON line each way."""
+
+    def __init__(self, interpreter: str) -> None:
+        self.proc = subprocess.Popen(
+            [interpreter, "-u", str(SERVER)],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            text=True,
+        )
+        self.folder = tempfile.mkdtemp(prefix="accel-pypy-", dir=_shared_dir())
+
+    def request(self, **command: Any) -> dict[str, Any]:
+        assert self.proc.stdin is not None and self.proc.stdout is not None
+        try:
+            self.proc.stdin.write(json.dumps(command) + "\n")
+            self.proc.stdin.flush()
+        except BrokenPipeError:
+            raise PyPyError(f"the PyPy process exited (code {self.proc.wait()})") from None
+        line = self.proc.stdout.readline()
+        if not line:
+            raise PyPyError(f"the PyPy process exited (code {self.proc.wait()}) before answering")
+        try:
+            reply = json.loads(line)
+        except json.JSONDecodeError:
+            raise PyPyError(f"the PyPy process sent something that is not JSON: {line[:80]!r}")
+        if not isinstance(reply, dict) or "ok" not in reply:
+            raise PyPyError(f"the PyPy process sent an unexpected reply: {line[:80]!r}")
+        if not reply["ok"]:
+            if reply.get("traceback"):
+                print(reply["traceback"], file=sys.stderr)
+            raise PyPyError(f"in PyPy: {reply.get('error')}")
+        return reply
+
+    def path(self, name: str) -> str:
+        return os.path.join(self.folder, name)
+
+    def close(self) -> None:
+        if self.proc.poll() is None:
+            try:
+                self.request(op="exit")
+                self.proc.wait(timeout=10)
+            except (PyPyError, OSError, subprocess.TimeoutExpired):
+                self.proc.kill()
+                self.proc.wait()
+        shutil.rmtree(self.folder, ignore_errors=True)
+
+
+class _RemoteOutput:
+    """Marks that the last result lives in the PyPy process until fetched."""
+
+
+class PyPyBackend(Backend):
+    name = "pypy"
+    device = "pypy"
+    transfers = True
+    libraries = ()
+
+    def __init__(self) -> None:
+        self.process: PyPyProcess | None = None
+        self.info: dict[str, str] = {}
+
+    def _check_available(self) -> Availability:
+        interpreter, origin = find_pypy()
+        if interpreter is None:
+            return Availability(False, f"{origin}: {FIX}")
+        try:
+            result = subprocess.run(
+                [interpreter, "-c", "import platform; print(platform.python_implementation())"],
+                capture_output=True,
+                text=True,
+                timeout=60,
+            )
+        except (OSError, subprocess.TimeoutExpired) as exc:
+            return Availability(False, f"{interpreter} ({origin}) does not run: {exc}; {FIX}")
+        if result.returncode != 0 or result.stdout.strip() != "PyPy":
+            said = (result.stdout + result.stderr).strip().splitlines()[-1:] or ["nothing"]
+            return Availability(False, f"{interpreter} ({origin}) is not a working PyPy: {said[0]}")
+        self.interpreter = interpreter
+        return Availability(True, f"available ({interpreter}, from {origin})")
+
+    def versions(self) -> dict[str, str]:
+        return dict(self.info)
+
+    def load(self, kernel: KernelSpec) -> Any:
+        if not self.available():
+            raise PyPyError(self.available().reason)
+        self.process = PyPyProcess(self.interpreter)
+        reply = self.process.request(op="load", path=kernel.implementation_path(self.name))
+        self.info = {"pypy": str(reply.get("pypy")), "pypy_python": reply["version"].split()[0]}
+        return None
+
+    def to_device(self, inputs: Inputs) -> Inputs:
+        """Write every array's bytes to one shared file and have PyPy build its lists."""
+        assert self.process is not None
+        items, offset = [], 0
+        path = self.process.path("inputs.bin")
+        with open(path, "wb") as handle:
+            for name, value in inputs.items():
+                if isinstance(value, np.ndarray):
+                    data = np.ascontiguousarray(value)
+                    handle.write(memoryview(data).cast("B"))
+                    items.append(
+                        {
+                            "name": name,
+                            "kind": "array",
+                            "typecode": TYPECODES[data.dtype.name],
+                            "complex": data.dtype.kind == "c",
+                            "shape": list(data.shape),
+                            "offset": offset,
+                            "nbytes": data.nbytes,
+                        }
+                    )
+                    offset += data.nbytes
+                elif isinstance(value, complex):
+                    items.append(
+                        {"name": name, "kind": "scalar", "value": [value.real, value.imag], "complex": True}
+                    )
+                else:
+                    items.append({"name": name, "kind": "scalar", "value": value})
+        self.process.request(op="inputs", file=path, items=items)
+        return inputs
+
+    def bind(self, compute: Any, device_inputs: Inputs) -> Call:
+        return lambda: self.time_calls(None, 1)[1]
+
+    def time_calls(self, call: Call | None, count: int) -> tuple[list[float], Any]:
+        assert self.process is not None
+        if count == 0:
+            return [], None
+        return self.process.request(op="call", count=count)["samples"], _RemoteOutput()
+
+    def from_device(self, output: Any) -> Any:
+        assert self.process is not None
+        path = self.process.path("output.bin")
+        described = self.process.request(op="output", file=path)["output"]
+        if described["kind"] == "none":
+            return None
+        if described["kind"] == "scalar":
+            value = described["value"]
+            return complex(*value) if described.get("complex") else value
+        dtype = {"q": np.int64, "d": np.float64}[described["typecode"]]
+        data = np.fromfile(path, dtype=dtype)
+        if described["complex"]:
+            data = data.view(np.complex128)
+        return data.reshape(described["shape"])
+
+    def close(self) -> None:
+        if self.process is not None:
+            self.process.close()
+            self.process = None
+
+
+BACKEND = PyPyBackend

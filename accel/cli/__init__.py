@@ -1,0 +1,63 @@
+"""The ``accel`` command line: one module per subcommand, each with ``register(subparsers)``.
+
+A user mistake prints one line (``accel: error: ...``) and exits with 2; an
+interrupted command exits with 130.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+
+from ..errors import AccelError
+
+#: Subcommand modules of this package, in the order ``accel --help`` lists them.
+COMMANDS: tuple[str, ...] = (
+    "kernels_cmd",
+    "backends_cmd",
+    "run_cmd",
+    "compare_cmd",
+)
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse, but a usage mistake is one line and exit code 2."""
+
+    def error(self, message: str) -> None:  # type: ignore[override]
+        self.exit(2, f"accel: error: {message} (see '{self.prog} --help')\n")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(
+        prog="accel",
+        description="GPU and JIT acceleration testbed: measure kernels on every backend.",
+    )
+    from .. import __version__
+
+    parser.add_argument("--version", action="version", version=f"accel {__version__}")
+    subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    subparsers.required = True
+    for name in COMMANDS:
+        importlib.import_module(f"{__name__}.{name}").register(subparsers)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point of the ``accel`` console script; returns the exit code."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return int(args.func(args) or 0)
+    except AccelError as exc:
+        print(f"accel: error: {exc}", file=sys.stderr)
+        return exc.exit_code
+    except KeyboardInterrupt:
+        print("accel: interrupted", file=sys.stderr)
+        return 130
+    except BrokenPipeError:
+        return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,32 @@
+"""``accel compare KERNEL``: the kernel on every backend, fastest first."""
+
+from __future__ import annotations
+
+import argparse
+import json
+
+from ..runner import compare
+from .format import compare_rows, table
+from .options import add_measure_options, measure_options
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser("compare", help="measure one kernel on every backend")
+    parser.add_argument("kernel", help="kernel name (see 'accel kernels')")
+    parser.add_argument(
+        "--backends", help="comma-separated backends (default: all, unavailable ones listed)"
+    )
+    add_measure_options(parser)
+    parser.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    backends = [b.strip() for b in args.backends.split(",") if b.strip()] if args.backends else None
+    records = compare(args.kernel, backends, **measure_options(args))
+    if args.json:
+        print(json.dumps([r.to_dict() for r in records], indent=2))
+    else:
+        first = records[0]
+        print(f"{first.kernel}: size {first.size}, {first.dtype}, {first.threads} threads")
+        print(table(*compare_rows(records)))
+    return 0 if all(r.status in ("ok", "unavailable") for r in records) else 1

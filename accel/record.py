@@ -1,0 +1,156 @@
+"""The run record: everything one measurement produced, as typed data and as JSON.
+
+A record is written by the worker process and read by the parent, the store and the
+reports. ``SCHEMA_VERSION`` changes whenever a field changes meaning; readers refuse
+records from a newer schema rather than misread them.
+"""
+
+from __future__ import annotations
+
+import json
+import statistics
+from dataclasses import asdict, dataclass, field, fields
+from typing import Any, Literal
+
+SCHEMA_VERSION = 1
+
+Status = Literal["ok", "invalid", "failed", "timeout", "unavailable"]
+STATUSES: tuple[str, ...] = ("ok", "invalid", "failed", "timeout", "unavailable")
+
+
+@dataclass
+class Samples:
+    """Timed repetitions of the kernel (seconds each) and their summary statistics."""
+
+    values: list[float]
+
+    @property
+    def repeats(self) -> int:
+        return len(self.values)
+
+    @property
+    def median(self) -> float:
+        return statistics.median(self.values)
+
+    @property
+    def mean(self) -> float:
+        return statistics.fmean(self.values)
+
+    @property
+    def stdev(self) -> float:
+        return statistics.stdev(self.values) if len(self.values) > 1 else 0.0
+
+    @property
+    def minimum(self) -> float:
+        return min(self.values)
+
+    @property
+    def maximum(self) -> float:
+        return max(self.values)
+
+    @property
+    def iqr(self) -> float:
+        """Interquartile range; 0 with fewer than two samples."""
+        if len(self.values) < 2:
+            return 0.0
+        q1, _, q3 = statistics.quantiles(self.values, n=4, method="inclusive")
+        return q3 - q1
+
+    def summary(self) -> dict[str, float | int]:
+        return {
+            "repeats": self.repeats,
+            "median_s": self.median,
+            "mean_s": self.mean,
+            "stdev_s": self.stdev,
+            "iqr_s": self.iqr,
+            "min_s": self.minimum,
+            "max_s": self.maximum,
+        }
+
+
+@dataclass
+class Transfer:
+    """Host-to-device and device-to-host movement of one run (time and bytes)."""
+
+    h2d_s: float
+    h2d_bytes: int
+    d2h_s: float
+    d2h_bytes: int
+    pinned: bool | None = None
+
+
+@dataclass
+class RunRecord:
+    """One measured run of one kernel on one backend at one size."""
+
+    kernel: str
+    backend: str
+    size: int
+    dtype: str
+    status: Status
+    reason: str = ""
+    params: dict[str, Any] = field(default_factory=dict)
+    threads: int | None = None
+    seed: int = 0
+    check: dict[str, Any] | None = None
+    first_call_s: float | None = None
+    warmups: int = 0
+    samples_s: list[float] = field(default_factory=list)
+    phases_s: dict[str, float] = field(default_factory=dict)
+    transfer: Transfer | None = None
+    counters: dict[str, Any] | None = None
+    counters_reason: str = ""
+    process: dict[str, Any] | None = None
+    versions: dict[str, str] = field(default_factory=dict)
+    machine: str = ""
+    started_at: str = ""
+    wall_s: float | None = None
+    stderr_tail: str = ""
+    schema: int = SCHEMA_VERSION
+
+    @property
+    def ok(self) -> bool:
+        return self.status == "ok"
+
+    @property
+    def samples(self) -> Samples | None:
+        return Samples(self.samples_s) if self.samples_s else None
+
+    @property
+    def median_s(self) -> float | None:
+        return statistics.median(self.samples_s) if self.samples_s else None
+
+    @property
+    def end_to_end_s(self) -> float | None:
+        """Median kernel time plus the transfers a call to this backend pays."""
+        if self.median_s is None:
+            return None
+        if self.transfer is None:
+            return self.median_s
+        return self.median_s + self.transfer.h2d_s + self.transfer.d2h_s
+
+    def to_dict(self) -> dict[str, Any]:
+        data = asdict(self)
+        data["stats"] = self.samples.summary() if self.samples else None
+        data["end_to_end_s"] = self.end_to_end_s
+        return data
+
+    def to_json(self, indent: int | None = 2) -> str:
+        return json.dumps(self.to_dict(), indent=indent, sort_keys=False)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> RunRecord:
+        """Rebuild a record; refuses a newer schema and ignores derived fields."""
+        schema = data.get("schema")
+        if not isinstance(schema, int) or schema > SCHEMA_VERSION:
+            raise ValueError(
+                f"run record schema {schema!r} is not readable by this accel "
+                f"(reads up to {SCHEMA_VERSION}); upgrade accel"
+            )
+        names = {f.name for f in fields(cls)}
+        values = {k: v for k, v in data.items() if k in names}
+        if values.get("transfer") is not None:
+            values["transfer"] = Transfer(**values["transfer"])
+        if values.get("status") not in STATUSES:
+            raise ValueError(f"run record has unknown status {values.get('status')!r}")
+        return cls(**values)

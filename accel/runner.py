@@ -1,0 +1,288 @@
+"""Runs measurements in fresh worker processes and turns every outcome into a record.
+
+A worker that crashes, is killed or hangs past its timeout becomes a ``failed`` or
+``timeout`` record with the tail of its stderr; the caller carries on.
+
+>>> import accel
+>>> record = accel.run("julia", "numpy", preset="S")      # doctest: +SKIP
+>>> record.status, record.median_s                          # doctest: +SKIP
+('ok', 0.0076)
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import tempfile
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from .backends import BACKEND_NAMES, get_backend
+from .errors import UsageError, choose
+from .kernels import KernelSpec, UnknownKernelError, get_kernel
+from .record import RunRecord
+
+DEFAULT_TIMEOUT_S = 600.0
+STDERR_TAIL_LINES = 30
+THREAD_VARIABLES = (
+    "NUMBA_NUM_THREADS",
+    "OMP_NUM_THREADS",
+    "MKL_NUM_THREADS",
+    "OPENBLAS_NUM_THREADS",
+)
+
+
+@dataclass(frozen=True)
+class RunRequest:
+    """A validated description of one run, ready to hand to a worker."""
+
+    kernel: str
+    backend: str
+    size: int
+    dtype: str
+    threads: int
+    params: dict[str, Any] = field(default_factory=dict)
+    seed: int = 0
+    policy: dict[str, Any] = field(default_factory=dict)
+    timeout: float = DEFAULT_TIMEOUT_S
+
+    def spec(self) -> dict[str, Any]:
+        return {
+            "kernel": self.kernel,
+            "backend": self.backend,
+            "size": self.size,
+            "dtype": self.dtype,
+            "threads": self.threads,
+            "params": self.params,
+            "seed": self.seed,
+            "policy": self.policy,
+            "machine": machine_fingerprint(),
+        }
+
+    def record(self, status: str, reason: str, **extra: Any) -> RunRecord:
+        """A record for a run that never produced its own (unavailable, crashed, hung)."""
+        return RunRecord(
+            kernel=self.kernel,
+            backend=self.backend,
+            size=self.size,
+            dtype=self.dtype,
+            status=status,  # type: ignore[arg-type]
+            reason=reason,
+            params=self.params,
+            threads=self.threads,
+            seed=self.seed,
+            machine=machine_fingerprint(),
+            **extra,
+        )
+
+
+def usable_cpus() -> int:
+    """CPUs this process may run on (its affinity mask), the default thread count."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        return os.cpu_count() or 1
+
+
+def machine_fingerprint() -> str:
+    """This machine's hardware fingerprint, or '' where the probe cannot give one."""
+    try:
+        from .hardware import fingerprint
+    except ImportError:
+        return ""
+    try:
+        return str(fingerprint())
+    except Exception:
+        return ""
+
+
+def resolve_kernel(name: str) -> KernelSpec:
+    try:
+        return get_kernel(name)
+    except UnknownKernelError as exc:
+        raise UsageError(str(exc)) from None
+
+
+def resolve_size(kernel: KernelSpec, size: int | None, preset: str | None) -> tuple[int, dict]:
+    """The size and parameters for a run from an explicit size or a preset (default ``S``)."""
+    if size is not None:
+        if isinstance(size, bool) or not isinstance(size, int) or size <= 0:
+            raise UsageError(f"size must be a positive whole number, got {size!r}")
+        return size, kernel.params_for(size)
+    name = preset or "S"
+    if name not in kernel.presets:
+        raise choose(f"preset for {kernel.name}", name, list(kernel.presets))
+    chosen = kernel.presets[name]
+    return chosen.size, dict(chosen.params)
+
+
+def make_request(
+    kernel: str,
+    backend: str,
+    *,
+    size: int | None = None,
+    preset: str | None = None,
+    dtype: str | None = None,
+    threads: int | None = None,
+    repeats: int | None = None,
+    min_time: float | None = None,
+    seed: int = 0,
+    params: dict[str, Any] | None = None,
+    timeout: float = DEFAULT_TIMEOUT_S,
+) -> RunRequest:
+    """Check every argument against the registries and return a runnable request."""
+    spec = resolve_kernel(kernel)
+    if backend not in BACKEND_NAMES:
+        raise choose("backend", backend, BACKEND_NAMES)
+    size, preset_params = resolve_size(spec, size, preset)
+    dtype = dtype or spec.default_dtype
+    if dtype not in spec.dtypes:
+        raise choose(f"dtype for {spec.name}", dtype, spec.dtypes)
+    threads = usable_cpus() if threads is None else threads
+    if isinstance(threads, bool) or not isinstance(threads, int) or threads < 1:
+        raise UsageError(f"threads must be a whole number of at least 1, got {threads!r}")
+    policy: dict[str, Any] = {}
+    if repeats is not None:
+        if isinstance(repeats, bool) or not isinstance(repeats, int) or repeats < 1:
+            raise UsageError(f"repeats must be a whole number of at least 1, got {repeats!r}")
+        policy["repeats"] = repeats
+    if min_time is not None:
+        if not min_time > 0:
+            raise UsageError(f"min-time must be positive seconds, got {min_time!r}")
+        policy["min_time"] = float(min_time)
+    if not timeout > 0:
+        raise UsageError(f"timeout must be positive seconds, got {timeout!r}")
+    return RunRequest(
+        kernel=spec.name,
+        backend=backend,
+        size=size,
+        dtype=dtype,
+        threads=threads,
+        params={**preset_params, **(params or {})},
+        seed=seed,
+        policy=policy,
+        timeout=float(timeout),
+    )
+
+
+def unavailable_reason(request: RunRequest) -> str | None:
+    """Why this kernel cannot run on this backend here, or None if it can."""
+    kernel = get_kernel(request.kernel)
+    if request.backend not in kernel.implementations:
+        return kernel.not_applicable.get(
+            request.backend, f"{kernel.name} has no {request.backend} implementation"
+        )
+    availability = get_backend(request.backend).available()
+    return None if availability.ok else availability.reason
+
+
+def worker_environment(request: RunRequest) -> dict[str, str]:
+    env = dict(os.environ)
+    for variable in THREAD_VARIABLES:
+        env[variable] = str(request.threads)
+    return env
+
+
+def execute(request: RunRequest) -> RunRecord:
+    """Run ``request`` in a fresh worker process; always returns a record."""
+    reason = unavailable_reason(request)
+    if reason is not None:
+        return request.record("unavailable", reason)
+    with tempfile.TemporaryDirectory(prefix="accel-run-") as folder:
+        spec_path = os.path.join(folder, "spec.json")
+        record_path = os.path.join(folder, "record.json")
+        with open(spec_path, "w") as handle:
+            json.dump(request.spec(), handle)
+        command = [sys.executable, "-m", "accel.worker", spec_path, record_path]
+        return _supervise(request, command, record_path)
+
+
+def _supervise(request: RunRequest, command: list[str], record_path: str) -> RunRecord:
+    """Start the worker in its own process group, wait up to the timeout, read its record."""
+    process = subprocess.Popen(
+        command,
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env=worker_environment(request),
+        start_new_session=True,
+        text=True,
+        errors="replace",
+    )
+    try:
+        stdout, stderr = process.communicate(timeout=request.timeout)
+    except subprocess.TimeoutExpired:
+        _kill_group(process)
+        stdout, stderr = process.communicate()
+        return request.record(
+            "timeout",
+            f"no result within {request.timeout:g} s; the worker was killed",
+            stderr_tail=_tail(stderr),
+        )
+    except BaseException:  # Ctrl-C or SIGTERM: stop the worker before leaving
+        _kill_group(process)
+        process.wait()
+        raise
+    finally:
+        _kill_group(process)  # children left behind by the worker (a PyPy server)
+    try:
+        with open(record_path) as handle:
+            record = RunRecord.from_dict(json.load(handle))
+    except (OSError, ValueError) as exc:
+        return request.record(
+            "failed", _exit_reason(process.returncode, stderr, exc), stderr_tail=_tail(stderr)
+        )
+    if record.status != "ok" and not record.stderr_tail:
+        record.stderr_tail = _tail(stderr)
+    return record
+
+
+def _kill_group(process: subprocess.Popen) -> None:
+    try:
+        os.killpg(process.pid, signal.SIGKILL)
+    except (ProcessLookupError, PermissionError):
+        pass
+
+
+def _tail(text: str | None) -> str:
+    return "\n".join((text or "").rstrip().splitlines()[-STDERR_TAIL_LINES:])
+
+
+def _exit_reason(returncode: int | None, stderr: str, error: Exception) -> str:
+    if returncode is not None and returncode < 0:
+        try:
+            name = signal.Signals(-returncode).name
+        except ValueError:
+            name = f"signal {-returncode}"
+        how = f"the worker was killed by {name}"
+    else:
+        how = f"the worker exited with code {returncode} and wrote no record"
+    last = (stderr or "").strip().splitlines()[-1:] or [str(error)]
+    return f"{how}: {last[0][:300]}"
+
+
+def run(kernel: str, backend: str, **options: Any) -> RunRecord:
+    """Measure ``kernel`` on ``backend`` in a fresh process and return its run record.
+
+    Options: ``size`` or ``preset`` (default ``"S"``), ``dtype``, ``threads``,
+    ``repeats``, ``min_time``, ``seed``, ``params``, ``timeout``. Bad arguments raise
+    :class:`accel.UsageError`; everything that happens in the run is in the record.
+    """
+    return execute(make_request(kernel, backend, **options))
+
+
+def compare(
+    kernel: str, backends: Iterable[str] | None = None, **options: Any
+) -> list[RunRecord]:
+    """Run ``kernel`` on every backend (or those named), one fresh process each.
+
+    Unavailable backends are included as records with status ``unavailable`` and
+    the reason. Records come back in backend order; sort them as you need.
+    """
+    names = list(backends) if backends is not None else list(BACKEND_NAMES)
+    requests = [make_request(kernel, name, **options) for name in names]
+    return [execute(request) for request in requests]

@@ -1,0 +1,133 @@
+"""The worker process: one run of one kernel on one backend, measured phase by phase.
+
+Started by the runner as ``python -m accel.worker SPEC.json RECORD.json``; writes the
+run record to ``RECORD.json``. Everything that can go wrong inside is caught and
+recorded as ``failed`` with the phase it happened in; a crash or a hang is the
+parent's to record.
+
+Phases: setup -> inputs -> to device -> first call -> warm-ups -> timed repetitions
+-> from device -> check.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import time
+import traceback
+from datetime import datetime, timezone
+from typing import Any
+
+from .record import RunRecord, Transfer
+
+
+class _Phases:
+    """Times each named phase and remembers which one is running."""
+
+    def __init__(self) -> None:
+        self.times: dict[str, float] = {}
+        self.current = "start"
+
+    def run(self, name: str, action, *args, **kwargs):
+        self.current = name
+        start = time.perf_counter()
+        result = action(*args, **kwargs)
+        self.times[name] = self.times.get(name, 0.0) + time.perf_counter() - start
+        return result
+
+
+def execute(spec: dict[str, Any]) -> RunRecord:
+    """Carry out the run described by ``spec`` (as built by the runner) and return its record."""
+    from .backends import get_backend
+    from .kernels import get_kernel
+    from .measure import RepeatPolicy
+
+    record = RunRecord(
+        kernel=spec["kernel"],
+        backend=spec["backend"],
+        size=spec["size"],
+        dtype=spec["dtype"],
+        status="failed",
+        params=spec.get("params", {}),
+        threads=spec.get("threads"),
+        seed=spec.get("seed", 0),
+        machine=spec.get("machine", ""),
+        started_at=datetime.now(timezone.utc).isoformat(timespec="seconds"),
+    )
+    phases = _Phases()
+    backend = get_backend(spec["backend"])
+    started = time.perf_counter()
+    try:
+        kernel = get_kernel(spec["kernel"])
+        policy = RepeatPolicy(**spec.get("policy", {}))
+        phases.run("setup", backend.configure, spec["threads"])
+        compute = phases.run("setup", backend.load, kernel)
+        host_inputs = phases.run(
+            "inputs", kernel.make_inputs, spec["size"], spec["dtype"], record.seed, **record.params
+        )
+        to_device = "h2d" if backend.transfers else "prepare"
+        device_inputs = phases.run(to_device, backend.to_device, host_inputs)
+        call = backend.bind(compute, device_inputs)
+
+        first, output = phases.run("first_call", backend.time_calls, call, 1)
+        record.first_call_s = first[0]
+        record.warmups = policy.warmups(record.first_call_s)
+        warm, output = phases.run("warmup", backend.time_calls, call, record.warmups)
+        repeats = policy.count(warm[-1] if warm else record.first_call_s)
+        record.samples_s, output = phases.run("timed", backend.time_calls, call, repeats)
+
+        from_device = "d2h" if backend.transfers else "collect"
+        host_output = phases.run(from_device, backend.from_device, output)
+        if backend.transfers:
+            record.transfer = Transfer(
+                h2d_s=phases.times["h2d"],
+                h2d_bytes=sum(backend.nbytes(v) for v in host_inputs.values()),
+                d2h_s=phases.times["d2h"],
+                d2h_bytes=backend.nbytes(host_output),
+                pinned=spec.get("pinned") if backend.device == "cuda" else None,
+            )
+        verdict = phases.run("check", kernel.check, host_output, host_inputs)
+        record.check = verdict.to_dict()
+        record.status = "ok" if verdict.passed else "invalid"
+        record.reason = "" if verdict.passed else f"check failed: {verdict.detail}"
+    except Exception as exc:
+        record.status = "failed"
+        record.reason = f"{phases.current}: {type(exc).__name__}: {exc}".strip()
+        record.stderr_tail = traceback.format_exc()[-4000:]
+        traceback.print_exc()
+    finally:
+        try:
+            backend.close()
+        except Exception as exc:  # closing must not hide the run's own outcome
+            print(f"closing {backend.name}: {exc}", file=sys.stderr)
+    record.phases_s = phases.times
+    record.wall_s = time.perf_counter() - started
+    record.versions = _versions(backend)
+    return record
+
+
+def _versions(backend) -> dict[str, str]:
+    import platform
+
+    from . import __version__
+
+    versions = {"accel": __version__, "python": platform.python_version()}
+    try:
+        versions.update(backend.versions())
+    except Exception as exc:
+        versions["error"] = str(exc)
+    return versions
+
+
+def main(argv: list[str]) -> int:
+    spec_path, record_path = argv
+    with open(spec_path) as handle:
+        spec = json.load(handle)
+    record = execute(spec)
+    with open(record_path, "w") as handle:
+        handle.write(record.to_json())
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

@@ -1,0 +1,374 @@
+"""Measured figures: STREAM-style memory bandwidth, a floating-point rate, host<->device bandwidth.
+
+Method notes, so the numbers can be trusted and explained:
+
+* Bandwidth: STREAM's copy (``c = a``) and triad (``a = b + s*c``) on float64
+  arrays much larger than the last-level cache; bytes counted as STREAM does
+  (16 B/element for copy, 24 for triad; write-allocate traffic not counted).
+  Best and median of several timed passes after a warm-up, with one thread and
+  with all usable CPUs. numba ``prange`` when numba imports, otherwise NumPy
+  ufuncs over cache-sized blocks in Python threads (labelled as such).
+* Floating point: NumPy float64 and float32 matmul (BLAS, its default threads),
+  2 n^3 flops per product, best of several.
+* GPU: host-to-device and device-to-host copies of pageable and pinned host
+  buffers over a range of sizes, each timed with CUDA events on a stream after
+  warm-ups, median of several samples (nvbandwidth's method: copy engine,
+  cudaMemcpyAsync, events).
+
+Nothing here raises: a failed part leaves a reason in ``MeasuredFigures.reasons``.
+"""
+
+from __future__ import annotations
+
+import statistics
+import time
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+
+from .report import (
+    BandwidthResult,
+    FlopsResult,
+    HardwareReport,
+    MeasuredFigures,
+    TransferResult,
+)
+
+MIB = 1024**2
+GIB = 1024**3
+MIN_ARRAY_BYTES = 128 * MIB
+MAX_ARRAY_BYTES = 1 * GIB
+BANDWIDTH_SAMPLES = 5
+MATMUL_N = 2048
+MATMUL_SAMPLES = 3
+TRANSFER_SIZES = (256 * 1024, 4 * MIB, 64 * MIB, 256 * MIB)
+TRANSFER_WARMUPS = 2
+TRANSFER_SAMPLES = 7
+STREAM_BYTES_PER_ELEMENT = {"copy": 16, "triad": 24}
+
+
+def choose_array_bytes(
+    llc_bytes: int | None, available_bytes: int | None, cap_bytes: int = MAX_ARRAY_BYTES
+) -> tuple[int, str]:
+    """Bytes per STREAM array, and a sentence saying how that size was chosen.
+
+    Wanted: 4x the last-level cache (STREAM's rule), at least 128 MiB. Capped so
+    the three arrays take at most 1/8 of available memory, and at ``cap_bytes``
+    to keep the measurement to a few seconds.
+    """
+    want = max(4 * (llc_bytes or 0), MIN_ARRAY_BYTES)
+    limits = [(cap_bytes, f"the {cap_bytes / GIB:g} GiB time cap")]
+    if available_bytes:
+        limits.append((available_bytes // 8 // 3, "available memory / 8"))
+    size, why = want, ""
+    for limit, label in limits:
+        if limit < size:
+            size, why = limit, label
+    size = max(size - size % (8 * 4096), 8 * 4096)
+    llc = f"{llc_bytes / MIB:.0f} MiB" if llc_bytes else "unknown"
+    ratio = f"{size / llc_bytes:.1f}x the reported LLC of {llc}" if llc_bytes else "LLC unknown"
+    note = f"3 float64 arrays of {size / MIB:.0f} MiB each ({ratio}"
+    note += f"; 4x wanted, capped by {why})" if why else ")"
+    return size, note
+
+
+def _best_median(rates: list[float]) -> tuple[float, float]:
+    return max(rates), statistics.median(rates)
+
+
+def _time(fn: Callable[[], Any]) -> float:
+    start = time.perf_counter()
+    fn()
+    return time.perf_counter() - start
+
+
+class _NumbaStream:
+    """STREAM kernels compiled with numba prange; thread count set per call."""
+
+    label = "numba prange (parallel=True), numba.set_num_threads per run"
+
+    def __init__(self) -> None:
+        import numba
+
+        self.numba = numba
+
+        @numba.njit(parallel=True)
+        def fill(a: Any, value: float) -> None:
+            for i in numba.prange(a.size):
+                a[i] = value
+
+        @numba.njit(parallel=True)
+        def copy(a: Any, c: Any) -> None:
+            for i in numba.prange(a.size):
+                c[i] = a[i]
+
+        @numba.njit(parallel=True)
+        def triad(a: Any, b: Any, c: Any, s: float) -> None:
+            for i in numba.prange(a.size):
+                a[i] = b[i] + s * c[i]
+
+        self.fill, self.copy_kernel, self.triad_kernel = fill, copy, triad
+
+    def max_threads(self) -> int:
+        return int(self.numba.config.NUMBA_NUM_THREADS)
+
+    def run(self, kernel: str, threads: int, a: Any, b: Any, c: Any) -> float:
+        self.numba.set_num_threads(threads)
+        if kernel == "copy":
+            return _time(lambda: self.copy_kernel(a, c))
+        return _time(lambda: self.triad_kernel(a, b, c, 3.0))
+
+
+class _NumpyStream:
+    """STREAM kernels as NumPy ufuncs over 256 KiB blocks, split across Python threads."""
+
+    label = "numpy ufuncs over 256 KiB blocks in Python threads (numba not importable)"
+    block = 32 * 1024  # float64 elements
+
+    def __init__(self) -> None:
+        import numpy as np
+
+        self.np = np
+
+    def fill(self, a: Any, value: float) -> None:
+        a.fill(value)
+
+    def max_threads(self) -> int:
+        return 1 << 16
+
+    def _part(self, kernel: str, a: Any, b: Any, c: Any, lo: int, hi: int) -> None:
+        np = self.np
+        for start in range(lo, hi, self.block):
+            end = min(start + self.block, hi)
+            if kernel == "copy":
+                np.copyto(c[start:end], a[start:end])
+            else:
+                np.multiply(c[start:end], 3.0, out=a[start:end])
+                np.add(a[start:end], b[start:end], out=a[start:end])
+
+    def run(self, kernel: str, threads: int, a: Any, b: Any, c: Any) -> float:
+        bounds = [a.size * t // threads for t in range(threads + 1)]
+        if threads == 1:
+            return _time(lambda: self._part(kernel, a, b, c, 0, a.size))
+        with ThreadPoolExecutor(threads) as pool:
+
+            def go() -> None:
+                futures = [
+                    pool.submit(self._part, kernel, a, b, c, bounds[t], bounds[t + 1])
+                    for t in range(threads)
+                ]
+                for future in futures:
+                    future.result()
+
+            return _time(go)
+
+
+def measure_bandwidth(
+    figures: MeasuredFigures,
+    usable_cpus: int,
+    llc_bytes: int | None,
+    available_bytes: int | None,
+    array_bytes: int | None = None,
+    samples: int = BANDWIDTH_SAMPLES,
+) -> None:
+    """Fill ``figures.bandwidth`` with copy and triad rates at 1 thread and all usable CPUs."""
+    import numpy as np
+
+    if array_bytes is None:
+        array_bytes, note = choose_array_bytes(llc_bytes, available_bytes)
+    else:
+        note = f"3 float64 arrays of {array_bytes / MIB:.0f} MiB each (size set by the caller)"
+    try:
+        engine: _NumbaStream | _NumpyStream = _NumbaStream()
+    except Exception as exc:  # numba missing or broken: honest NumPy fallback
+        engine = _NumpyStream()
+        figures.notes.append(f"numba unavailable ({type(exc).__name__}: {exc}); used NumPy")
+    figures.bandwidth_method = engine.label
+    figures.array_bytes, figures.array_note = array_bytes, note
+    n = array_bytes // 8
+    a, b, c = (np.empty(n, dtype=np.float64) for _ in range(3))
+    for array, value in ((a, 1.0), (b, 2.0), (c, 0.5)):
+        engine.fill(array, value)  # first touch, in parallel where possible
+    all_threads = max(1, min(usable_cpus, engine.max_threads()))
+    thread_counts = [1] if all_threads == 1 else [1, all_threads]
+    for threads in thread_counts:
+        for kernel in ("copy", "triad"):
+            engine.run(kernel, threads, a, b, c)  # warm-up (and numba compile on first call)
+            nbytes = STREAM_BYTES_PER_ELEMENT[kernel] * n
+            rates = [nbytes / engine.run(kernel, threads, a, b, c) / 1e9 for _ in range(samples)]
+            best, median = _best_median(rates)
+            figures.bandwidth.append(
+                BandwidthResult(kernel, threads, best, median, samples, nbytes)
+            )
+    if isinstance(engine, _NumbaStream):
+        engine.numba.set_num_threads(engine.max_threads())
+    if not np.allclose(a[:: max(1, n // 1024)], 2.0 + 3.0 * 0.5):
+        figures.notes.append("triad result check FAILED: bandwidth figures are suspect")
+
+
+def measure_matmul(
+    figures: MeasuredFigures, current_mhz: float | None, usable_cpus: int, n: int = MATMUL_N
+) -> None:
+    """Fill ``figures.flops`` with NumPy matmul GFLOP/s (float64 and float32, BLAS threads)."""
+    import numpy as np
+
+    rng = np.random.default_rng(0)
+    for dtype in (np.float64, np.float32):
+        x = rng.random((n, n)).astype(dtype)
+        y = rng.random((n, n)).astype(dtype)
+        out = np.empty((n, n), dtype=dtype)
+        np.matmul(x, y, out=out)  # warm-up: BLAS thread pool start, page faults
+        rates = [
+            2.0 * n**3 / _time(lambda x=x, y=y, out=out: np.matmul(x, y, out=out)) / 1e9
+            for _ in range(MATMUL_SAMPLES)
+        ]
+        best, median = _best_median(rates)
+        per_cycle = None
+        if current_mhz:
+            per_cycle = best * 1e9 / (usable_cpus * current_mhz * 1e6)
+        figures.flops.append(
+            FlopsResult(
+                name=f"numpy matmul {np.dtype(dtype).name} n={n}",
+                threads=f"BLAS default ({usable_cpus} usable CPUs)",
+                best_gflops=best,
+                median_gflops=median,
+                samples=MATMUL_SAMPLES,
+                flops_per_cycle_per_core=per_cycle,
+            )
+        )
+
+
+def _cupy_copier() -> tuple[str, Callable[..., Any]]:
+    import cupy as cp
+    import numpy as np
+
+    stream = cp.cuda.Stream(non_blocking=True)
+    runtime = cp.cuda.runtime
+
+    def copier(size: int, host_kind: str) -> Callable[[str], float]:
+        device = cp.empty(size, dtype=cp.uint8)
+        if host_kind == "pinned":
+            memory = cp.cuda.alloc_pinned_memory(size)
+            host = np.frombuffer(memory, dtype=np.uint8, count=size)
+        else:
+            host = np.empty(size, dtype=np.uint8)
+        host[:] = 1
+        keep = (device, host)
+
+        def once(direction: str) -> float:
+            start, end = cp.cuda.Event(), cp.cuda.Event()
+            start.record(stream)
+            if direction == "h2d":
+                runtime.memcpyAsync(
+                    keep[0].data.ptr, keep[1].ctypes.data, size, runtime.memcpyHostToDevice, stream.ptr
+                )
+            else:
+                runtime.memcpyAsync(
+                    keep[1].ctypes.data, keep[0].data.ptr, size, runtime.memcpyDeviceToHost, stream.ptr
+                )
+            end.record(stream)
+            end.synchronize()
+            return cp.cuda.get_elapsed_time(start, end) / 1e3
+
+        return once
+
+    return "cupy: cudaMemcpyAsync on a non-blocking stream, CUDA events", copier
+
+
+def _numba_cuda_copier() -> tuple[str, Callable[..., Any]]:
+    import numpy as np
+    from numba import cuda
+
+    if not cuda.is_available():
+        raise RuntimeError("numba.cuda reports no usable CUDA device")
+    stream = cuda.stream()
+
+    def copier(size: int, host_kind: str) -> Callable[[str], float]:
+        device = cuda.device_array(size, dtype=np.uint8, stream=stream)
+        host = cuda.pinned_array(size, dtype=np.uint8) if host_kind == "pinned" else np.empty(size, np.uint8)
+        host[:] = 1
+
+        def once(direction: str) -> float:
+            start, end = cuda.event(), cuda.event()
+            start.record(stream)
+            if direction == "h2d":
+                device.copy_to_device(host, stream=stream)
+            else:
+                device.copy_to_host(host, stream=stream)
+            end.record(stream)
+            end.synchronize()
+            return cuda.event_elapsed_time(start, end) / 1e3
+
+        return once
+
+    return "numba.cuda: copy_to_device/copy_to_host on a stream, CUDA events", copier
+
+
+def measure_transfers(
+    figures: MeasuredFigures,
+    device_memory_bytes: int | None,
+    sizes: tuple[int, ...] = TRANSFER_SIZES,
+    samples: int = TRANSFER_SAMPLES,
+) -> None:
+    """Fill ``figures.transfers`` with H2D/D2H GB/s for pageable and pinned host memory."""
+    errors = []
+    for factory in (_cupy_copier, _numba_cuda_copier):
+        try:
+            method, copier = factory()
+            break
+        except Exception as exc:  # ImportError, CUDA driver errors
+            errors.append(f"{factory.__name__.strip('_').replace('_copier', '')}: {exc}")
+    else:
+        figures.reasons["transfers"] = "no CUDA library usable (" + "; ".join(errors) + ")"
+        return
+    figures.transfer_method = method
+    if device_memory_bytes:
+        sizes = tuple(s for s in sizes if s <= device_memory_bytes // 4)
+    for size in sizes:
+        for host_kind in ("pageable", "pinned"):
+            once = copier(size, host_kind)
+            for direction in ("h2d", "d2h"):
+                for _ in range(TRANSFER_WARMUPS):
+                    once(direction)
+                rates = [size / once(direction) / 1e9 for _ in range(samples)]
+                best, median = _best_median(rates)
+                figures.transfers.append(
+                    TransferResult(direction, host_kind, size, median, best, samples)
+                )
+
+
+def measure(report: HardwareReport, array_bytes: int | None = None) -> MeasuredFigures:
+    """Run every measurement that applies here; never raises; records how long it took."""
+    figures = MeasuredFigures()
+    start = time.perf_counter()
+    usable = report.host.usable_cpus or report.cpu.logical_cores or 1
+    llc = report.caches.last_level()
+    parts: list[tuple[str, Callable[[], None]]] = [
+        (
+            "bandwidth",
+            lambda: measure_bandwidth(
+                figures,
+                usable,
+                llc.size_bytes if llc else None,
+                report.memory.available_bytes,
+                array_bytes,
+            ),
+        ),
+        ("flops", lambda: measure_matmul(figures, report.cpu.current_mhz, usable)),
+    ]
+    if report.gpu.devices:
+        memory = report.gpu.devices[0].memory_total_bytes
+        parts.append(("transfers", lambda: measure_transfers(figures, memory)))
+    else:
+        figures.reasons["transfers"] = f"no GPU ({report.gpu.none_reason or 'none found'})"
+    timings = []
+    for name, part in parts:
+        part_start = time.perf_counter()
+        try:
+            part()
+        except Exception as exc:  # a failed measurement must not hide the others
+            figures.reasons[name] = f"{type(exc).__name__}: {exc}"
+        timings.append(f"{name} {time.perf_counter() - part_start:.1f} s")
+    figures.seconds = time.perf_counter() - start
+    figures.notes.append("time per part: " + ", ".join(timings))
+    return figures

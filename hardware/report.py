@@ -1,0 +1,360 @@
+"""The typed hardware report: dataclasses, JSON conversion and the fingerprint.
+
+Unknown-value convention (used by every section): a field that could not be
+determined is ``None`` and the section's ``reasons`` dict maps that field's name
+to a sentence saying why (``reasons["max_mhz"] = "no cpufreq in sysfs ..."``).
+A whole section that failed carries ``reasons["*"]``. Renderers print
+``unknown (<reason>)`` for such fields, so nothing is silently blank.
+
+Example::
+
+    >>> from accel.hardware import probe
+    >>> report = probe()
+    >>> report.fingerprint          # e.g. '3fa2c1d9e0b7'
+    >>> report.to_dict()["cpu"]["model_name"]
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import json
+import types
+import typing
+from dataclasses import dataclass, field
+from typing import Any, Union
+
+SCHEMA_VERSION = 1
+"""Version of the report's JSON layout; bumped when a field changes meaning or is removed."""
+
+FINGERPRINT_LENGTH = 12
+GIB = 1024**3
+
+
+@dataclass
+class HostInfo:
+    """Operating system, Python, and the CPUs this process may really use."""
+
+    os_name: str | None = None
+    kernel: str | None = None
+    distribution: str | None = None
+    machine: str | None = None
+    python_implementation: str | None = None
+    python_version: str | None = None
+    python_executable: str | None = None
+    virtualization: str | None = None
+    logical_cpus: int | None = None
+    affinity_cpus: list[int] | None = None
+    cgroup_cpu_quota: float | None = None
+    cgroup_cpu_source: str | None = None
+    usable_cpus: int | None = None
+    reasons: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass
+class CpuInfo:
+    """What the processor is, how many cores it has and how fast it clocks."""
+
+    model_name: str | None = None
+    vendor: str | None = None
+    architecture: str | None = None
+    family: str | None = None
+    model: str | None = None
+    stepping: str | None = None
+    microarchitecture: str | None = None
+    physical_cores: int | None = None
+    logical_cores: int | None = None
+    sockets: int | None = None
+    base_mhz: float | None = None
+    max_mhz: float | None = None
+    current_mhz: float | None = None
+    governor: str | None = None
+    reasons: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass
+class CacheLevel:
+    """One cache (e.g. L1d): per-instance size and geometry, and how many instances exist."""
+
+    level: int
+    type: str  # "data", "instruction" or "unified"
+    size_bytes: int | None = None
+    line_bytes: int | None = None
+    associativity: int | None = None
+    sets: int | None = None
+    instances: int | None = None
+    shared_cpu_list: str | None = None
+
+    @property
+    def name(self) -> str:
+        """Conventional short name: L1d, L1i, L2, L3."""
+        suffix = {"data": "d", "instruction": "i"}.get(self.type, "")
+        return f"L{self.level}{suffix}"
+
+
+@dataclass
+class CacheInfo:
+    """Every cache level of the CPU, and where the figures came from."""
+
+    levels: list[CacheLevel] = field(default_factory=list)
+    source: str | None = None
+    reasons: dict[str, str] = field(default_factory=dict)
+
+    def last_level(self) -> CacheLevel | None:
+        """The largest-level data or unified cache, or None when no cache is known."""
+        candidates = [c for c in self.levels if c.type != "instruction" and c.size_bytes]
+        return max(candidates, key=lambda c: c.level, default=None)
+
+
+@dataclass
+class SimdInfo:
+    """What vector instructions the CPU has, and what NumPy and LLVM (numba) will use."""
+
+    cpu_features: list[str] = field(default_factory=list)
+    cpu_widest: str | None = None
+    cpu_vector_bits: int | None = None
+    numpy_version: str | None = None
+    numpy_baseline: list[str] | None = None
+    numpy_dispatch: list[str] | None = None
+    numpy_dispatch_active: list[str] | None = None
+    numpy_baseline_bits: int | None = None
+    numpy_dispatch_bits: int | None = None
+    llvm_cpu_name: str | None = None
+    llvm_features: list[str] | None = None
+    llvm_vector_bits: int | None = None
+    notes: list[str] = field(default_factory=list)
+    reasons: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass
+class NumaNode:
+    """One NUMA node: its CPUs and its memory."""
+
+    node: int
+    cpus: str | None = None
+    total_bytes: int | None = None
+
+
+@dataclass
+class MemoryInfo:
+    """Main memory: size, what is free now, any container limit, NUMA layout."""
+
+    total_bytes: int | None = None
+    available_bytes: int | None = None
+    cgroup_limit_bytes: int | None = None
+    numa_nodes: list[NumaNode] = field(default_factory=list)
+    reasons: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass
+class PcieLink:
+    """A PCIe link's generation and width, current and maximum, and what they carry."""
+
+    gen_current: int | None = None
+    width_current: int | None = None
+    gen_max: int | None = None
+    width_max: int | None = None
+    bandwidth_current_gbs: float | None = None
+    bandwidth_max_gbs: float | None = None
+
+
+@dataclass
+class GpuDevice:
+    """One NVIDIA GPU as NVML or nvidia-smi describes it."""
+
+    index: int
+    name: str | None = None
+    uuid: str | None = None
+    compute_capability: str | None = None
+    sm_count: int | None = None
+    memory_total_bytes: int | None = None
+    sm_clock_max_mhz: float | None = None
+    memory_clock_max_mhz: float | None = None
+    power_limit_w: float | None = None
+    pcie: PcieLink = field(default_factory=PcieLink)
+    reasons: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass
+class GpuInfo:
+    """All NVIDIA GPUs, driver and CUDA versions; when there are none, ``none_reason`` says why."""
+
+    devices: list[GpuDevice] = field(default_factory=list)
+    driver_version: str | None = None
+    cuda_driver_version: str | None = None
+    source: str | None = None
+    none_reason: str | None = None
+    reasons: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass
+class PerfInfo:
+    """Whether ``perf stat`` can count here, and which events."""
+
+    perf_path: str | None = None
+    version: str | None = None
+    paranoid: int | None = None
+    can_count: bool = False
+    events: dict[str, str] = field(default_factory=dict)  # event -> counted / not supported / ...
+    summary: str | None = None
+    reasons: dict[str, str] = field(default_factory=dict)
+
+    def events_with(self, status: str) -> list[str]:
+        """Names of the events whose status is ``status`` (e.g. "not supported")."""
+        return [name for name, s in self.events.items() if s == status]
+
+
+@dataclass
+class BandwidthResult:
+    """One STREAM-style figure: kernel, thread count, best and median rate."""
+
+    kernel: str  # "copy" or "triad"
+    threads: int
+    best_gbs: float
+    median_gbs: float
+    samples: int
+    bytes_per_iteration: int
+
+
+@dataclass
+class FlopsResult:
+    """One floating-point rate measurement."""
+
+    name: str
+    threads: str
+    best_gflops: float
+    median_gflops: float
+    samples: int
+    flops_per_cycle_per_core: float | None = None
+
+
+@dataclass
+class TransferResult:
+    """One host<->device copy rate (median of several CUDA-event-timed samples)."""
+
+    direction: str  # "h2d" or "d2h"
+    host_memory: str  # "pageable" or "pinned"
+    size_bytes: int
+    median_gbs: float
+    best_gbs: float
+    samples: int
+
+
+@dataclass
+class MeasuredFigures:
+    """Measured memory bandwidth, floating-point rate and host<->device bandwidth."""
+
+    seconds: float = 0.0
+    bandwidth_method: str | None = None
+    array_bytes: int | None = None
+    array_note: str | None = None
+    bandwidth: list[BandwidthResult] = field(default_factory=list)
+    flops: list[FlopsResult] = field(default_factory=list)
+    transfer_method: str | None = None
+    transfers: list[TransferResult] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    reasons: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass
+class HardwareReport:
+    """Everything the probe learned about this machine.
+
+    ``fingerprint`` is a short hex hash of the performance-relevant parts only,
+    so results measured on this machine can be keyed by it.
+    """
+
+    schema_version: int = SCHEMA_VERSION
+    created: str | None = None
+    probe_seconds: float | None = None
+    host: HostInfo = field(default_factory=HostInfo)
+    cpu: CpuInfo = field(default_factory=CpuInfo)
+    caches: CacheInfo = field(default_factory=CacheInfo)
+    simd: SimdInfo = field(default_factory=SimdInfo)
+    memory: MemoryInfo = field(default_factory=MemoryInfo)
+    gpu: GpuInfo = field(default_factory=GpuInfo)
+    perf: PerfInfo = field(default_factory=PerfInfo)
+    libraries: dict[str, str | None] = field(default_factory=dict)
+    measured: MeasuredFigures | None = None
+
+    @property
+    def fingerprint(self) -> str:
+        """Short stable hex hash of the performance-relevant fields (see fingerprint_fields)."""
+        return compute_fingerprint(fingerprint_fields(self))
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain JSON-ready dict, including ``fingerprint`` and ``schema_version``."""
+        data = dataclasses.asdict(self)
+        data["fingerprint"] = self.fingerprint
+        return data
+
+    def to_json(self, indent: int | None = 2) -> str:
+        """The report as JSON text."""
+        return json.dumps(self.to_dict(), indent=indent, sort_keys=False)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> HardwareReport:
+        """Rebuild a report from ``to_dict()`` output (unknown keys are ignored)."""
+        return _from_plain(cls, data)
+
+
+def fingerprint_fields(report: HardwareReport) -> dict[str, Any]:
+    """The subset of the report that affects performance, in canonical form.
+
+    Included: CPU model/vendor/architecture, physical, logical and usable core
+    counts, every cache's level/type/size, the CPU's SIMD feature set, total
+    memory rounded to GiB, GPU models and memory, driver and CUDA versions, and
+    the Python/NumPy/numba/llvmlite/torch/cupy versions. Excluded on purpose:
+    available memory, current clock, governor, timestamps, perf status and any
+    measured figure - they change between runs without the machine changing.
+    """
+    cpu, host, mem, gpu = report.cpu, report.host, report.memory, report.gpu
+    total_gib = None if mem.total_bytes is None else round(mem.total_bytes / GIB)
+    libs = {
+        k: report.libraries.get(k)
+        for k in ("python", "numpy", "numba", "llvmlite", "torch", "cupy")
+    }
+    return {
+        "python_implementation": host.python_implementation,
+        "cpu": [cpu.vendor, cpu.model_name, cpu.architecture, cpu.family, cpu.model],
+        "cores": [cpu.physical_cores, cpu.logical_cores, host.usable_cpus],
+        "caches": sorted([c.level, c.type, c.size_bytes] for c in report.caches.levels),
+        "simd": sorted(report.simd.cpu_features),
+        "memory_gib": total_gib,
+        "gpus": [[d.name, d.memory_total_bytes] for d in gpu.devices],
+        "gpu_driver": [gpu.driver_version, gpu.cuda_driver_version],
+        "libraries": libs,
+    }
+
+
+def compute_fingerprint(fields: dict[str, Any]) -> str:
+    """SHA-256 of the canonical JSON of ``fields``, first FINGERPRINT_LENGTH hex digits."""
+    canonical = json.dumps(fields, sort_keys=True, separators=(",", ":"), default=str)
+    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()[:FINGERPRINT_LENGTH]
+
+
+def _from_plain(tp: Any, value: Any) -> Any:
+    """Convert plain JSON data back into the annotated type ``tp`` (dataclasses, lists, dicts)."""
+    if value is None:
+        return None
+    origin = typing.get_origin(tp)
+    if origin in (Union, types.UnionType):
+        args = [a for a in typing.get_args(tp) if a is not type(None)]
+        return _from_plain(args[0], value) if len(args) == 1 else value
+    if dataclasses.is_dataclass(tp) and isinstance(value, dict):
+        hints = typing.get_type_hints(tp)
+        kwargs = {
+            f.name: _from_plain(hints[f.name], value[f.name])
+            for f in dataclasses.fields(tp)
+            if f.name in value and f.init
+        }
+        return tp(**kwargs)
+    if origin is list:
+        (item,) = typing.get_args(tp) or (Any,)
+        return [_from_plain(item, v) for v in value]
+    if origin is dict:
+        _, item = typing.get_args(tp) or (Any, Any)
+        return {k: _from_plain(item, v) for k, v in value.items()}
+    if tp is float and isinstance(value, int):
+        return float(value)
+    return value

@@ -1,0 +1,130 @@
+"""The kernel catalogue: each kernel described once, implemented once per backend.
+
+A kernel package (``accel.kernels.<name>``) exposes a module-level ``KERNEL``, a
+:class:`KernelSpec`. Implementation modules beside it hold compute only: a
+function ``compute(**inputs)`` that receives inputs already on its device and
+returns the output on its device.
+
+>>> from accel.kernels import get_kernel
+>>> get_kernel("julia").presets["book"].size
+1000
+"""
+
+from __future__ import annotations
+
+import importlib
+import importlib.util
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from types import ModuleType
+from typing import Any
+
+KERNEL_NAMES: tuple[str, ...] = ("julia",)
+
+Inputs = dict[str, Any]
+
+
+class UnknownKernelError(ValueError):
+    """Raised for a kernel name that is not in the catalogue."""
+
+
+@dataclass(frozen=True)
+class Preset:
+    """A named problem size, with any extra parameters the kernel takes."""
+
+    size: int
+    params: Mapping[str, Any] = field(default_factory=dict)
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """The outcome of a kernel's check: passed or not, an error figure, and why."""
+
+    passed: bool
+    error: float
+    detail: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"passed": self.passed, "error": self.error, "detail": self.detail}
+
+
+@dataclass(frozen=True)
+class Work:
+    """What one call does: floating-point (or integer) operations and bytes moved."""
+
+    flops: float
+    bytes: float
+
+    @property
+    def intensity(self) -> float:
+        """Arithmetic intensity in flop per byte."""
+        return self.flops / self.bytes if self.bytes else float("inf")
+
+
+@dataclass(frozen=True)
+class KernelSpec:
+    """Everything the dispatcher needs to know about one kernel.
+
+    ``implementations`` maps a backend name to the implementation module (a
+    module of this kernel's package) that serves it; one module may serve two
+    backends. ``not_applicable`` maps a backend to the reason the pairing makes
+    no sense, so that no gap is silent.
+    """
+
+    name: str
+    title: str
+    description: str
+    version: str
+    presets: Mapping[str, Preset]
+    dtypes: tuple[str, ...]
+    make_inputs: Callable[..., Inputs]
+    reference: Callable[[Inputs], Any]
+    check: Callable[[Any, Inputs], Verdict]
+    work: Callable[..., Work]
+    implementations: Mapping[str, str]
+    not_applicable: Mapping[str, str] = field(default_factory=dict)
+    package: str = ""
+
+    @property
+    def default_dtype(self) -> str:
+        return self.dtypes[0]
+
+    def implementation(self, backend: str) -> ModuleType:
+        """Import and return the implementation module serving ``backend``."""
+        if backend not in self.implementations:
+            reason = self.not_applicable.get(backend, "no implementation")
+            raise LookupError(f"kernel {self.name!r} has no {backend} implementation: {reason}")
+        return importlib.import_module(f"{self.package}.{self.implementations[backend]}")
+
+    def implementation_path(self, backend: str) -> str:
+        """Filesystem path of the module serving ``backend``, found without importing it."""
+        spec = importlib.util.find_spec(f"{self.package}.{self.implementations[backend]}")
+        if spec is None or spec.origin is None:
+            raise LookupError(f"implementation file for {self.name}/{backend} not found")
+        return spec.origin
+
+    def params_for(self, size: int, params: Mapping[str, Any] | None = None) -> dict[str, Any]:
+        """Parameters for a run of ``size``: a preset's own where the size matches one."""
+        merged: dict[str, Any] = {}
+        for preset in self.presets.values():
+            if preset.size == size:
+                merged.update(preset.params)
+                break
+        merged.update(params or {})
+        return merged
+
+
+def get_kernel(name: str) -> KernelSpec:
+    """Return the catalogue entry for ``name``; unknown names list the valid ones."""
+    if name not in KERNEL_NAMES:
+        raise UnknownKernelError(
+            f"unknown kernel {name!r}; choose one of: {', '.join(KERNEL_NAMES)}"
+        )
+    module = importlib.import_module(f"{__name__}.{name}")
+    return module.KERNEL
+
+
+def all_kernels() -> list[KernelSpec]:
+    """Every kernel in the catalogue, in catalogue order."""
+    return [get_kernel(name) for name in KERNEL_NAMES]

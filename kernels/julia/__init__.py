@@ -1,0 +1,141 @@
+"""The Julia set, the first example of "High Performance Python" (chapter 2).
+
+For every point z0 of a square grid over [-1.8, 1.8]^2, iterate z <- z*z + c with
+c = -0.62772-0.42193j until |z| >= 2 or ``max_iter`` iterations, and record the
+iteration count. The cost per point is uneven (points inside the set run all
+iterations), which makes it a lesson in load balance for parallel backends.
+
+Inputs: ``zs`` (complex, the grid flattened row by row, built exactly as the book
+builds it so its published checksum holds), ``c`` (complex) and ``max_iter``.
+Output: the iteration count per point (integers).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from .. import Inputs, KernelSpec, Preset, Verdict, Work
+from .._reference_cache import cached_array
+
+C = complex(-0.62772, -0.42193)
+X1, X2, Y1, Y2 = -1.8, 1.8, -1.8, 1.8
+BOOK_WIDTH, BOOK_MAX_ITER, BOOK_CHECKSUM = 1000, 300, 33219980
+DTYPES = {"complex128": np.complex128, "complex64": np.complex64}
+# Aliases so that `--dtype float64/float32` means the precision of each part.
+DTYPE_ALIASES = {"float64": "complex128", "float32": "complex64"}
+# Iterations per point measured at the book size (33219980 / 1000**2), used to
+# estimate the work of one call; an estimate, since the count depends on the grid.
+MEAN_ITERATIONS = BOOK_CHECKSUM / BOOK_WIDTH**2
+FLOPS_PER_ITERATION = 11  # z*z (6) + c (2) + |z| as hypot (3)
+
+
+def _axis(start: float, stop: float, step: float, increasing: bool) -> list[float]:
+    """The book's coordinates: a float accumulated step by step, not linspace."""
+    values, value = [], start
+    while (value < stop) if increasing else (value > stop):
+        values.append(value)
+        value += step
+    return values
+
+
+def make_inputs(size: int, dtype: str = "complex128", seed: int = 0, max_iter: int = 300) -> Inputs:
+    """Build the book's grid of ``size`` x ``size`` starting points (seed is unused)."""
+    dtype = DTYPE_ALIASES.get(dtype, dtype)
+    xs = _axis(X1, X2, (X2 - X1) / size, increasing=True)
+    ys = _axis(Y2, Y1, (Y1 - Y2) / size, increasing=False)
+    zs = (np.array(xs)[None, :] + 1j * np.array(ys)[:, None]).ravel().astype(DTYPES[dtype])
+    return {"zs": zs, "c": complex(C), "max_iter": int(max_iter)}
+
+
+def _iterate(zs: np.ndarray, c: complex, max_iter: int) -> np.ndarray:
+    """Vectorised escape-time iteration, independent of every backend's code."""
+    z = zs.astype(np.complex128)
+    counts = np.zeros(z.shape, dtype=np.int64)
+    active = np.ones(z.shape, dtype=bool)
+    for _ in range(max_iter):
+        active &= np.abs(z) < 2
+        if not active.any():
+            break
+        z[active] = z[active] * z[active] + c
+        counts[active] += 1
+    return counts
+
+
+def reference(inputs: Inputs) -> np.ndarray:
+    """Iteration counts computed in float64 by a plain NumPy loop (cached on disk)."""
+    zs = inputs["zs"]
+    key = f"julia-v{VERSION}-{zs.size}-{zs.dtype}-{inputs['c']!r}-{inputs['max_iter']}"
+    key += f"-{float(zs.real.sum())!r}-{float(zs.imag.sum())!r}"
+    return cached_array(key, lambda: _iterate(zs, inputs["c"], inputs["max_iter"]))
+
+
+def check(output: Any, inputs: Inputs) -> Verdict:
+    """Exact agreement with the reference in complex128; a stated tolerance in complex64.
+
+    In complex128 every backend performs the same IEEE operations as the reference, so
+    the counts must agree exactly. In complex64, orbits that pass within rounding of
+    |z| = 2 may escape one iteration apart: up to 0.5% of points may differ.
+    """
+    if output is None:
+        return Verdict(False, float("inf"), "no output returned")
+    counts = np.asarray(output).ravel()
+    expected = reference(inputs)
+    if counts.shape != expected.shape:
+        return Verdict(False, float("inf"), f"shape {counts.shape}, expected {expected.shape}")
+    mismatched = int(np.count_nonzero(counts != expected))
+    fraction = mismatched / expected.size
+    exact = inputs["zs"].dtype == np.complex128
+    tolerance = 0.0 if exact else 0.005
+    passed = fraction <= tolerance
+    detail = f"{mismatched} of {expected.size} points differ from the reference"
+    detail += f" (tolerance {tolerance:.1%})" if not exact else " (exact match required)"
+    if zs_is_book(inputs):
+        total = int(counts.sum())
+        passed = passed and (total == BOOK_CHECKSUM or not exact)
+        detail += f"; sum {total}, book's published checksum {BOOK_CHECKSUM}"
+    return Verdict(passed, fraction, detail)
+
+
+def zs_is_book(inputs: Inputs) -> bool:
+    """True when the inputs are the book's own problem, whose checksum is published."""
+    return inputs["zs"].size == BOOK_WIDTH**2 and inputs["max_iter"] == BOOK_MAX_ITER
+
+
+def work(size: int, max_iter: int = BOOK_MAX_ITER) -> Work:
+    """Estimated flops (from the book's mean iterations per point) and bytes of one call."""
+    points = size * size
+    iterations = points * min(MEAN_ITERATIONS * max_iter / BOOK_MAX_ITER, max_iter)
+    return Work(flops=iterations * FLOPS_PER_ITERATION, bytes=points * (16 + 8))
+
+
+VERSION = "1"
+
+KERNEL = KernelSpec(
+    name="julia",
+    title="Julia set",
+    description="escape-time iteration on a complex grid; compute-bound, uneven cost per point",
+    version=VERSION,
+    presets={
+        "S": Preset(200, {"max_iter": 300}),
+        "M": Preset(500, {"max_iter": 300}),
+        "L": Preset(2000, {"max_iter": 300}),
+        "book": Preset(BOOK_WIDTH, {"max_iter": BOOK_MAX_ITER}, "the book's 1000x1000, 300 iterations"),
+    },
+    dtypes=("complex128", "complex64"),
+    make_inputs=make_inputs,
+    reference=reference,
+    check=check,
+    work=work,
+    implementations={
+        "python": "pure_python",
+        "pypy": "pure_python",
+        "numpy": "numpy_impl",
+        "numba_cpu": "numba_cpu",
+        "numba_parallel": "numba_parallel",
+        "torch_cpu": "torch_impl",
+        "torch_cuda": "torch_impl",
+    },
+    package=__name__,
+)
