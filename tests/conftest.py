@@ -1,0 +1,63 @@
+"""Shared test set-up: an isolated ACCEL_HOME, and the `gpu` skip where there is no GPU."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+
+import pytest
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _isolated_accel_home(tmp_path_factory: pytest.TempPathFactory):
+    """Keep stores and caches written by tests out of the user's cache directory."""
+    home = tmp_path_factory.mktemp("accel-home")
+    previous = os.environ.get("ACCEL_HOME")
+    os.environ["ACCEL_HOME"] = str(home)
+    yield home
+    if previous is None:
+        os.environ.pop("ACCEL_HOME", None)
+    else:
+        os.environ["ACCEL_HOME"] = previous
+
+
+def _gpu_absent_reason() -> str | None:
+    """Why there is no usable NVIDIA GPU here, or None if there is one."""
+    if shutil.which("nvidia-smi") is None:
+        return "no NVIDIA driver here (nvidia-smi not found)"
+    try:
+        result = subprocess.run(["nvidia-smi", "-L"], capture_output=True, text=True, timeout=30)
+    except (OSError, subprocess.TimeoutExpired) as exc:
+        return f"nvidia-smi does not run: {exc}"
+    if result.returncode != 0 or "GPU" not in result.stdout:
+        return "nvidia-smi lists no GPU"
+    return None
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    if not any("gpu" in item.keywords for item in items):
+        return
+    reason = _gpu_absent_reason()
+    if reason is None:
+        return
+    for item in items:
+        if "gpu" in item.keywords:
+            item.add_marker(pytest.mark.skip(reason=f"gpu test: {reason}"))
+
+
+def _run_cli(*args: str, env: dict[str, str] | None = None, timeout: float = 600):
+    return subprocess.run(
+        [sys.executable, "-m", "accel", *args],
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        env={**os.environ, **(env or {})},
+    )
+
+
+@pytest.fixture
+def accel_cli():
+    """Run the real ``accel`` command line in a subprocess: ``accel_cli("run", ...)``."""
+    return _run_cli
