@@ -70,7 +70,9 @@ def summarise_caches(entries: list[CacheLevel]) -> list[CacheLevel]:
         groups.setdefault((entry.level, entry.type), {}).setdefault(entry.shared_cpu_list, entry)
     order = {"data": 0, "instruction": 1, "unified": 2}
     result = []
-    for (level, ctype), instances in sorted(groups.items(), key=lambda kv: (kv[0][0], order.get(kv[0][1], 3))):
+    for (level, ctype), instances in sorted(
+        groups.items(), key=lambda kv: (kv[0][0], order.get(kv[0][1], 3))
+    ):
         first = next(iter(instances.values()))
         result.append(
             CacheLevel(
@@ -173,7 +175,7 @@ def read_lscpu_caches() -> tuple[list[CacheLevel], str | None]:
 
 
 def parse_sysctl_caches(values: dict[str, str]) -> list[CacheLevel]:
-    """CacheLevels from macOS sysctl values (hw.l1dcachesize, hw.l1icachesize, hw.l2cachesize, ...)."""
+    """CacheLevels from macOS sysctl values (hw.l1dcachesize, hw.l2cachesize, ...)."""
     keys = [
         (1, "data", "hw.l1dcachesize"),
         (1, "instruction", "hw.l1icachesize"),
@@ -198,7 +200,13 @@ def parse_sysctl_caches(values: dict[str, str]) -> list[CacheLevel]:
 
 def read_sysctl_caches() -> tuple[list[CacheLevel], str | None]:
     """Caches from ``sysctl`` (macOS), or [] and why."""
-    names = ["hw.l1dcachesize", "hw.l1icachesize", "hw.l2cachesize", "hw.l3cachesize", "hw.cachelinesize"]
+    names = [
+        "hw.l1dcachesize",
+        "hw.l1icachesize",
+        "hw.l2cachesize",
+        "hw.l3cachesize",
+        "hw.cachelinesize",
+    ]
     done, why = run(["sysctl", *names], timeout=5)
     if done is None:
         return [], why
@@ -210,7 +218,9 @@ def read_sysctl_caches() -> tuple[list[CacheLevel], str | None]:
     return levels, None if levels else "sysctl reports no cache sizes"
 
 
-def read_sysconf_caches(sysconf: Callable[[str], int] | None = None) -> tuple[list[CacheLevel], str | None]:
+def read_sysconf_caches(
+    sysconf: Callable[[str], int] | None = None,
+) -> tuple[list[CacheLevel], str | None]:
     """Caches from glibc ``os.sysconf("SC_LEVEL1_DCACHE_SIZE")`` etc., or [] and why."""
     sysconf = sysconf or getattr(os, "sysconf", None)
     if sysconf is None:

@@ -6,6 +6,7 @@ Sources, in order of trust: /proc/cpuinfo and sysfs cpufreq (Linux), psutil,
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import platform
@@ -112,7 +113,7 @@ def count_topology(blocks: list[dict[str, str]]) -> tuple[int | None, int | None
 
 
 def parse_frequency_from_model(model_name: str) -> float | None:
-    """Nominal clock in MHz from a model string such as "Intel(R) Xeon(R) Gold 6130 CPU @ 2.10GHz"."""
+    """Nominal clock in MHz from a model string such as "Xeon(R) Gold 6130 CPU @ 2.10GHz"."""
     match = re.search(r"@\s*([0-9.]+)\s*([GM])Hz", model_name)
     if not match:
         return None
@@ -252,10 +253,8 @@ def read_cpu(root: str = "/", use_psutil: bool = True) -> CpuInfo:
     _read_cpufreq(root, info)
     if info.current_mhz is None:
         mhz = first_value(procs, "cpu MHz")
-        try:
+        with contextlib.suppress(ValueError):
             info.current_mhz = float(mhz) if mhz else None
-        except ValueError:
-            pass
     if use_psutil and (info.current_mhz is None or info.max_mhz is None):
         try:
             import psutil

@@ -7,6 +7,7 @@ loaded, no device, nvidia-smi not on PATH.
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import io
 import re
@@ -126,7 +127,7 @@ def parse_nvidia_smi_csv(text: str, fields: list[str]) -> tuple[list[GpuDevice],
         dev.memory_clock_max_mhz = _number(values.get("clocks.max.memory", ""))
         dev.power_limit_w = _number(values.get("power.limit", ""))
 
-        def as_int(key: str) -> int | None:
+        def as_int(key: str, values: dict[str, str] = values) -> int | None:
             number = _number(values.get(key, ""))
             return int(number) if number is not None else None
 
@@ -239,10 +240,8 @@ def read_nvml(nvml: Any = None) -> tuple[GpuInfo | None, str]:
     except Exception as exc:
         return None, f"NVML: {exc}"
     finally:
-        try:
+        with contextlib.suppress(Exception):  # a failed shutdown changes nothing we report
             nvml.nvmlShutdown()
-        except Exception:  # shutdown failure changes nothing we report
-            pass
 
 
 def read_nvidia_smi() -> tuple[GpuInfo | None, str]:

@@ -26,7 +26,7 @@ def parse_os_release(text: str) -> str | None:
 
 
 def detect_virtualization(
-    cpuinfo_flags: set[str], hypervisor_vendor: str | None, in_container: bool
+    cpuinfo_flags: set[str], hypervisor_vendor: str | None, container_marker: str | None
 ) -> str | None:
     """A short phrase such as "KVM guest", "virtual machine", "container"; None on bare metal."""
     parts = []
@@ -34,8 +34,8 @@ def detect_virtualization(
         parts.append(f"{hypervisor_vendor} guest")
     elif "hypervisor" in cpuinfo_flags:
         parts.append("virtual machine (cpuinfo 'hypervisor' flag)")
-    if in_container:
-        parts.append("container")
+    if container_marker:
+        parts.append(f"container ({container_marker})")
     return ", ".join(parts) or None
 
 
@@ -83,10 +83,11 @@ def read_host(root: str = "/", affinity: set[int] | None = None) -> HostInfo:
 
     flags = _cpuinfo_flags(root)
     vendor = _hypervisor_vendor() if "hypervisor" in flags and root == "/" else None
-    in_container = any(
-        under(root, p).exists() for p in ("/.dockerenv", "/run/.containerenv")
-    ) or bool(os.environ.get("KUBERNETES_SERVICE_HOST"))
-    info.virtualization = detect_virtualization(flags, vendor, in_container)
+    marker = next(
+        (f"{p} present" for p in ("/.dockerenv", "/run/.containerenv") if under(root, p).exists()),
+        "KUBERNETES_SERVICE_HOST set" if os.environ.get("KUBERNETES_SERVICE_HOST") else None,
+    )
+    info.virtualization = detect_virtualization(flags, vendor, marker)
 
     if affinity is None and hasattr(os, "sched_getaffinity"):
         try:

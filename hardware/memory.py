@@ -8,6 +8,7 @@ from .cgroups import read_memory_limit
 from .report import MemoryInfo, NumaNode
 from .sysread import read_stripped, read_text, under
 
+
 def parse_meminfo(text: str) -> dict[str, int]:
     """/proc/meminfo (or a NUMA node's meminfo) as {key: bytes}; "Node 0 MemTotal" -> "MemTotal"."""
     values: dict[str, int] = {}

@@ -30,7 +30,7 @@ COUNTED, NOT_SUPPORTED, NOT_COUNTED, MISSING = "counted", "not supported", "not 
 
 
 def normalise_event(name: str) -> str:
-    """Plain event name from perf's spelling: "cpu_core/cycles/" -> "cycles", "cycles:u" -> "cycles"."""
+    """Plain event name: "cpu_core/cycles/" -> "cycles", "cycles:u" -> "cycles"."""
     name = name.strip()
     match = re.fullmatch(r"[\w.-]+/([\w.-]+)/\w*", name)
     if match:
@@ -97,7 +97,7 @@ def summarise(events: dict[str, str]) -> str:
 
 
 def parse_perf_version(text: str) -> str | None:
-    """"perf version 6.1.187" -> "6.1.187"."""
+    """ "perf version 6.1.187" -> "6.1.187"."""
     match = re.search(r"perf version\s+(\S+)", text)
     return match.group(1) if match else None
 

@@ -148,25 +148,34 @@ def describe_gaps(info: SimdInfo) -> list[str]:
         if wide:
             tail = (
                 f"only NumPy's runtime-dispatched loops use wider units here "
-                f"({', '.join(wide)} active); everything else runs {info.numpy_baseline_bits}-bit code"
+                f"({', '.join(wide)} active); everything else runs "
+                f"{info.numpy_baseline_bits}-bit code"
             )
         else:
-            tail = "no wider dispatch target is active, so NumPy runs narrower code than the CPU allows"
+            tail = (
+                "no wider dispatch target is active, so NumPy runs narrower code "
+                "than the CPU allows"
+            )
         notes.append(
             f"CPU has {info.cpu_widest} ({cpu_bits}-bit) but NumPy's baseline is "
             f"{baseline}{detail}: {tail}."
         )
     if cpu_bits and info.llvm_vector_bits and info.llvm_vector_bits < cpu_bits:
         notes.append(
-            f"LLVM (numba) targets {info.llvm_cpu_name} with only {info.llvm_vector_bits}-bit vectors "
+            f"LLVM (numba) targets {info.llvm_cpu_name} with only "
+            f"{info.llvm_vector_bits}-bit vectors "
             f"although the CPU has {info.cpu_widest}: check NUMBA_CPU_NAME/NUMBA_CPU_FEATURES."
         )
-    elif cpu_bits and info.llvm_vector_bits and info.numpy_baseline_bits:
-        if info.llvm_vector_bits > info.numpy_baseline_bits:
-            notes.append(
-                f"numba compiles for the host ({info.llvm_cpu_name}, {info.llvm_vector_bits}-bit "
-                f"vectors) while NumPy's baseline is {info.numpy_baseline_bits}-bit."
-            )
+    elif (
+        cpu_bits
+        and info.llvm_vector_bits
+        and info.numpy_baseline_bits
+        and info.llvm_vector_bits > info.numpy_baseline_bits
+    ):
+        notes.append(
+            f"numba compiles for the host ({info.llvm_cpu_name}, {info.llvm_vector_bits}-bit "
+            f"vectors) while NumPy's baseline is {info.numpy_baseline_bits}-bit."
+        )
     amx = [f for f in info.cpu_features if f.startswith("AMX")]
     if amx and info.numpy_dispatch is not None and not any("AMX" in t for t in info.numpy_dispatch):
         notes.append(

@@ -42,7 +42,9 @@ def read_stripped(root: str | os.PathLike[str], path: str) -> tuple[str | None, 
     return text, None
 
 
-def run(argv: list[str], timeout: float = 10.0) -> tuple[subprocess.CompletedProcess[str] | None, str | None]:
+def run(
+    argv: list[str], timeout: float = 10.0
+) -> tuple[subprocess.CompletedProcess[str] | None, str | None]:
     """Run ``argv`` (no shell) capturing text output; None and why if it cannot run at all.
 
     A non-zero exit status is not treated as failure here: callers look at it.

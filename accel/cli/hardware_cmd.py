@@ -1,0 +1,100 @@
+"""``accel hardware``: what this machine is - CPU, caches, SIMD, memory, GPUs, perf, backends.
+
+``--json`` prints the report as JSON (with ``schema_version`` and ``fingerprint``),
+``--markdown`` as Markdown for an issue or a slide, ``--measure`` adds measured
+memory bandwidth, GFLOP/s and (with a GPU) host<->device bandwidth.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from typing import Any
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser(
+        "hardware",
+        help="report this machine: CPU, caches, SIMD, memory, GPUs, perf, backends",
+        description="Report what this machine is. Nothing is measured unless --measure is given.",
+    )
+    style = parser.add_mutually_exclusive_group()
+    style.add_argument("--json", action="store_true", help="print the report as JSON")
+    style.add_argument("--markdown", action="store_true", help="print the report as Markdown")
+    parser.add_argument(
+        "--measure",
+        action="store_true",
+        help="also measure memory bandwidth, GFLOP/s and host<->GPU bandwidth (~10-20 s)",
+    )
+    parser.set_defaults(func=run)
+
+
+def backend_matrix() -> list[dict[str, Any]] | None:
+    """[{name, available, reason}] for every backend, or None if the registry cannot load."""
+    try:
+        from ..backends import all_backends
+
+        backends = all_backends()
+    except Exception:  # the report must print even when the dispatcher is broken
+        return None
+    rows = []
+    for backend in backends:
+        try:
+            availability = backend.available()
+            rows.append(
+                {
+                    "name": backend.name,
+                    "available": bool(availability.ok),
+                    "reason": availability.reason,
+                }
+            )
+        except Exception as exc:
+            rows.append(
+                {"name": getattr(backend, "name", "?"), "available": False, "reason": str(exc)}
+            )
+    return rows
+
+
+def _backends_text(rows: list[dict[str, Any]]) -> str:
+    width = max(len(r["name"]) for r in rows)
+    lines = ["Backends"]
+    for r in rows:
+        status = "yes" if r["available"] else "no "
+        reason = str(r["reason"])
+        if r["available"]:
+            reason = reason.removeprefix("available").strip()
+        reason = f"  {reason}" if reason else ""
+        lines.append(f"  {r['name'].ljust(width)}  {status}{reason}")
+    return "\n".join(lines)
+
+
+def _backends_markdown(rows: list[dict[str, Any]]) -> str:
+    lines = ["**Backends**", "", "| backend | available | reason |", "|---|---|---|"]
+    for r in rows:
+        reason = str(r["reason"]).replace("|", "\\|")
+        lines.append(f"| {r['name']} | {'yes' if r['available'] else 'no'} | {reason} |")
+    return "\n".join(lines)
+
+
+def run(args: argparse.Namespace) -> int:
+    from ..hardware import probe, render_markdown, render_text
+
+    if args.measure and not args.json:
+        print("measuring memory bandwidth and GFLOP/s (about 10-20 s)...", file=sys.stderr)
+    report = probe(measure=args.measure)
+    rows = backend_matrix()
+    if args.json:
+        data = report.to_dict()
+        if rows is not None:
+            data["backends"] = rows
+        print(json.dumps(data, indent=2))
+    elif args.markdown:
+        print(render_markdown(report))
+        if rows:
+            print(_backends_markdown(rows))
+    else:
+        print(render_text(report))
+        if rows:
+            print(_backends_text(rows))
+    return 0
