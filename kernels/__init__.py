@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import importlib
 import importlib.util
+import os
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from types import ModuleType
@@ -115,16 +116,39 @@ class KernelSpec:
         return merged
 
 
+EXTRA_KERNELS_ENV = "ACCEL_EXTRA_KERNELS"
+
+
+def extra_kernel_modules() -> dict[str, str]:
+    """Kernels from outside the catalogue: ``ACCEL_EXTRA_KERNELS=pkg.mod,other.mod``.
+
+    Each named module (importable by the worker too) exposes ``KERNEL``; the kernel is
+    known by its last dotted part. This is how you bring your own kernel, and how the
+    tests bring deliberately faulty ones.
+    """
+    names = os.environ.get(EXTRA_KERNELS_ENV, "")
+    return {module.rsplit(".", 1)[-1]: module for module in filter(None, names.split(","))}
+
+
+def kernel_names() -> list[str]:
+    """Every kernel name: the catalogue's, then any extra ones."""
+    return [*KERNEL_NAMES, *(n for n in extra_kernel_modules() if n not in KERNEL_NAMES)]
+
+
 def get_kernel(name: str) -> KernelSpec:
     """Return the catalogue entry for ``name``; unknown names list the valid ones."""
-    if name not in KERNEL_NAMES:
+    extras = extra_kernel_modules()
+    if name in KERNEL_NAMES:
+        module = importlib.import_module(f"{__name__}.{name}")
+    elif name in extras:
+        module = importlib.import_module(extras[name])
+    else:
         raise UnknownKernelError(
-            f"unknown kernel {name!r}; choose one of: {', '.join(KERNEL_NAMES)}"
+            f"unknown kernel {name!r}; choose one of: {', '.join(kernel_names())}"
         )
-    module = importlib.import_module(f"{__name__}.{name}")
     return module.KERNEL
 
 
 def all_kernels() -> list[KernelSpec]:
-    """Every kernel in the catalogue, in catalogue order."""
-    return [get_kernel(name) for name in KERNEL_NAMES]
+    """Every kernel in the catalogue (and any extra ones), in catalogue order."""
+    return [get_kernel(name) for name in kernel_names()]
