@@ -2,13 +2,12 @@
 
 Primary source is sysfs (/sys/devices/system/cpu/cpu*/cache/index*); fallbacks
 are ``lscpu -J -C --bytes``, ``sysctl hw.*cachesize`` (macOS) and
-``os.sysconf("SC_LEVEL*_CACHE_*")`` (glibc).
+``getconf -a`` (glibc's LEVEL*_CACHE_* values).
 """
 
 from __future__ import annotations
 
 import json
-import os
 import platform
 import re
 from collections.abc import Callable
@@ -218,46 +217,53 @@ def read_sysctl_caches() -> tuple[list[CacheLevel], str | None]:
     return levels, None if levels else "sysctl reports no cache sizes"
 
 
-def read_sysconf_caches(
-    sysconf: Callable[[str], int] | None = None,
-) -> tuple[list[CacheLevel], str | None]:
-    """Caches from glibc ``os.sysconf("SC_LEVEL1_DCACHE_SIZE")`` etc., or [] and why."""
-    sysconf = sysconf or getattr(os, "sysconf", None)
-    if sysconf is None:
-        return [], "os.sysconf is not available"
-    spec = [
-        (1, "data", "LEVEL1_DCACHE"),
-        (1, "instruction", "LEVEL1_ICACHE"),
-        (2, "unified", "LEVEL2_CACHE"),
-        (3, "unified", "LEVEL3_CACHE"),
-        (4, "unified", "LEVEL4_CACHE"),
-    ]
+GETCONF_CACHES = [
+    (1, "data", "LEVEL1_DCACHE"),
+    (1, "instruction", "LEVEL1_ICACHE"),
+    (2, "unified", "LEVEL2_CACHE"),
+    (3, "unified", "LEVEL3_CACHE"),
+    (4, "unified", "LEVEL4_CACHE"),
+]
+
+
+def parse_getconf(text: str) -> dict[str, int]:
+    """``getconf -a`` output as {name: int}; names without a numeric value are left out."""
+    values: dict[str, int] = {}
+    for line in text.splitlines():
+        parts = line.split()
+        if len(parts) == 2 and parts[1].isdigit():
+            values[parts[0]] = int(parts[1])
+    return values
+
+
+def caches_from_getconf(values: dict[str, int]) -> list[CacheLevel]:
+    """CacheLevels from glibc's LEVEL*_CACHE_* values (as ``getconf -a`` prints them)."""
     result = []
-    for level, ctype, name in spec:
-        try:
-            size = sysconf(f"SC_{name}_SIZE")
-        except (ValueError, OSError):
+    for level, ctype, name in GETCONF_CACHES:
+        size = values.get(f"{name}_SIZE", 0)
+        if size <= 0:
             continue
-        if not size or size <= 0:
-            continue
-
-        def optional(key: str, name: str = name) -> int | None:
-            try:
-                value = sysconf(f"SC_{name}_{key}")
-            except (ValueError, OSError):
-                return None
-            return value if value and value > 0 else None
-
+        line = values.get(f"{name}_LINESIZE", 0)
+        ways = values.get(f"{name}_ASSOC", 0)
         result.append(
             CacheLevel(
                 level=level,
                 type=ctype,
                 size_bytes=size,
-                line_bytes=optional("LINESIZE"),
-                associativity=optional("ASSOC"),
+                line_bytes=line if line > 0 else None,
+                associativity=ways if ways > 0 else None,
             )
         )
-    return result, None if result else "os.sysconf reports no cache sizes"
+    return result
+
+
+def read_getconf_caches() -> tuple[list[CacheLevel], str | None]:
+    """Caches from glibc ``getconf -a`` (CPython's os.sysconf lacks these names), or [] and why."""
+    done, why = run(["getconf", "-a"], timeout=5)
+    if done is None:
+        return [], why
+    levels = caches_from_getconf(parse_getconf(done.stdout))
+    return levels, None if levels else "getconf -a reports no cache sizes"
 
 
 def read_caches(root: str = "/") -> CacheInfo:
@@ -276,12 +282,12 @@ def read_caches(root: str = "/") -> CacheInfo:
     ]
     if platform.system() == "Darwin":
         fallbacks.append(("sysctl", read_sysctl_caches))
-    fallbacks.append(("sysconf", read_sysconf_caches))
+    fallbacks.append(("getconf", read_getconf_caches))
     for name, reader in fallbacks:
         levels, why = reader()
         if levels:
             info.levels, info.source = levels, name
-            info.reasons["sysfs"] = tried[0]
+            info.reasons["fallback"] = f"used {name} because " + " | ".join(tried)
             return info
         tried.append(f"{name}: {why}")
     info.reasons["levels"] = "no source described the caches (" + " | ".join(tried) + ")"

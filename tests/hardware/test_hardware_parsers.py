@@ -317,7 +317,7 @@ def test_sysfs_caches_two_sockets_count_instances(tmp_path):
     assert by_name["L3"].associativity == 11
 
 
-def test_sysctl_and_sysconf_fallback_parsers():
+def test_sysctl_and_getconf_fallback_parsers():
     mac = caches.parse_sysctl_caches(
         {"hw.l1dcachesize": "65536", "hw.l2cachesize": "4194304", "hw.cachelinesize": "128"}
     )
@@ -325,14 +325,13 @@ def test_sysctl_and_sysconf_fallback_parsers():
         ("L1d", 65536, 128),
         ("L2", 4194304, 128),
     ]
-    values = {
-        "SC_LEVEL1_DCACHE_SIZE": 32768,
-        "SC_LEVEL1_DCACHE_LINESIZE": 64,
-        "SC_LEVEL3_CACHE_SIZE": 0,
-    }
-    levels, why = caches.read_sysconf_caches(lambda name: values.get(name, 0))
-    assert why is None
-    assert [(c.name, c.size_bytes, c.line_bytes) for c in levels] == [("L1d", 32768, 64)]
+    getconf = "LEVEL1_DCACHE_SIZE   49152\nLEVEL1_DCACHE_ASSOC  12\nLEVEL1_DCACHE_LINESIZE 64\n"
+    getconf += "LEVEL1_ICACHE_ASSOC\nLEVEL3_CACHE_SIZE   503316480\nLEVEL4_CACHE_SIZE\n"
+    levels = caches.caches_from_getconf(caches.parse_getconf(getconf))
+    assert [(c.name, c.size_bytes, c.line_bytes, c.associativity) for c in levels] == [
+        ("L1d", 49152, 64, 12),
+        ("L3", 480 * 1024**2, None, None),
+    ]
 
 
 # --- memory -------------------------------------------------------------------------------
