@@ -53,12 +53,12 @@ def _flatten(value, shape):
             shape.extend(inner)
             return out
         return list(value)
-    raise TypeError("kernel output must be a number or a (nested) list, got %r" % type(value))
+    raise TypeError(f"kernel output must be a number or a (nested) list, got {type(value)!r}")
 
 
 def _encode(value, path):
     """Describe ``value`` for the protocol, writing array data to ``path``."""
-    if isinstance(value, bool) or isinstance(value, (int, float)):
+    if isinstance(value, (bool, int, float)):
         return {"kind": "scalar", "value": value}
     if isinstance(value, complex):
         return {"kind": "scalar", "value": [value.real, value.imag], "complex": True}
@@ -121,11 +121,11 @@ def serve(commands, replies):
             elif op == "output":
                 reply = {"ok": True, "output": _encode(state["output"], request["file"])}
             else:
-                reply = {"ok": False, "error": "unknown command %r" % op}
+                reply = {"ok": False, "error": f"unknown command {op!r}"}
         except Exception as exc:  # reported to the worker, which records the failure
             reply = {
                 "ok": False,
-                "error": "%s: %s" % (type(exc).__name__, exc),
+                "error": f"{type(exc).__name__}: {exc}",
                 "traceback": traceback.format_exc(),
             }
         replies.write(json.dumps(reply) + "\n")

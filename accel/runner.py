@@ -11,6 +11,7 @@ A worker that crashes, is killed or hangs past its timeout becomes a ``failed`` 
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import signal
@@ -242,10 +243,8 @@ def _supervise(request: RunRequest, command: list[str], record_path: str) -> Run
 
 
 def _kill_group(process: subprocess.Popen) -> None:
-    try:
+    with contextlib.suppress(ProcessLookupError, PermissionError):
         os.killpg(process.pid, signal.SIGKILL)
-    except (ProcessLookupError, PermissionError):
-        pass
 
 
 def _tail(text: str | None) -> str:
@@ -275,9 +274,7 @@ def run(kernel: str, backend: str, **options: Any) -> RunRecord:
     return execute(make_request(kernel, backend, **options))
 
 
-def compare(
-    kernel: str, backends: Iterable[str] | None = None, **options: Any
-) -> list[RunRecord]:
+def compare(kernel: str, backends: Iterable[str] | None = None, **options: Any) -> list[RunRecord]:
     """Run ``kernel`` on every backend (or those named), one fresh process each.
 
     Unavailable backends are included as records with status ``unavailable`` and

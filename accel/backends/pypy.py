@@ -18,7 +18,6 @@ import shutil
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 from typing import Any
 
@@ -100,7 +99,9 @@ class PyPyProcess:
         try:
             reply = json.loads(line)
         except json.JSONDecodeError:
-            raise PyPyError(f"the PyPy process sent something that is not JSON: {line[:80]!r}")
+            raise PyPyError(
+                f"the PyPy process sent something that is not JSON: {line[:80]!r}"
+            ) from None
         if not isinstance(reply, dict) or "ok" not in reply:
             raise PyPyError(f"the PyPy process sent an unexpected reply: {line[:80]!r}")
         if not reply["ok"]:
@@ -191,7 +192,12 @@ class PyPyBackend(Backend):
                     offset += data.nbytes
                 elif isinstance(value, complex):
                     items.append(
-                        {"name": name, "kind": "scalar", "value": [value.real, value.imag], "complex": True}
+                        {
+                            "name": name,
+                            "kind": "scalar",
+                            "value": [value.real, value.imag],
+                            "complex": True,
+                        }
                     )
                 else:
                     items.append({"name": name, "kind": "scalar", "value": value})

@@ -33,8 +33,14 @@ def run(args: argparse.Namespace) -> int:
     print(
         table(
             ["backend", "device", "status"],
-            [[r["name"], r["device"], r["reason"] if r["available"] else f"unavailable: {r['reason']}"]
-             for r in rows],
+            [
+                [
+                    r["name"],
+                    r["device"],
+                    r["reason"] if r["available"] else f"unavailable: {r['reason']}",
+                ]
+                for r in rows
+            ],
         )
     )
     return 0

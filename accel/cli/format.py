@@ -39,7 +39,10 @@ def run_summary(record) -> str:
     """A person-readable account of one run record."""
     head = f"{record.kernel} on {record.backend}: size {record.size}, {record.dtype}"
     head += f", {record.threads} thread{'s' if record.threads != 1 else ''}"
-    lines = [head, f"status       {record.status}" + (f": {record.reason}" if record.reason else "")]
+    lines = [
+        head,
+        f"status       {record.status}" + (f": {record.reason}" if record.reason else ""),
+    ]
     if record.first_call_s is not None:
         lines.append(f"first call   {seconds(record.first_call_s)} (compile/JIT included)")
     stats = record.samples
@@ -53,7 +56,8 @@ def run_summary(record) -> str:
         t = record.transfer
         lines.append(
             f"transfer     to device {seconds(t.h2d_s)} ({t.h2d_bytes:,} B), "
-            f"back {seconds(t.d2h_s)} ({t.d2h_bytes:,} B); end to end {seconds(record.end_to_end_s)}"
+            f"back {seconds(t.d2h_s)} ({t.d2h_bytes:,} B); "
+            f"end to end {seconds(record.end_to_end_s)}"
         )
     if record.check is not None:
         lines.append(f"check        {verdict(record)}: {record.check['detail']}")

@@ -5,8 +5,8 @@ from __future__ import annotations
 import argparse
 import json
 
-from ..kernels import all_kernels
 from ..backends import BACKEND_NAMES
+from ..kernels import all_kernels
 from .format import table
 
 
@@ -23,9 +23,7 @@ def run(args: argparse.Namespace) -> int:
         return 0
     rows = []
     for kernel in kernels:
-        presets = ", ".join(
-            f"{name}={preset.size}" for name, preset in kernel.presets.items()
-        )
+        presets = ", ".join(f"{name}={preset.size}" for name, preset in kernel.presets.items())
         rows.append([kernel.name, presets, ", ".join(kernel.dtypes), kernel.description])
     print(table(["kernel", "presets (size)", "dtypes", "what it stresses"], rows))
     for kernel in kernels:

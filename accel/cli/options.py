@@ -13,10 +13,18 @@ def add_measure_options(parser: argparse.ArgumentParser) -> None:
     size = parser.add_mutually_exclusive_group()
     size.add_argument("--preset", help="a named size: S, M, L or book (default S)")
     size.add_argument("--size", type=int, help="problem size (see 'accel kernels')")
-    parser.add_argument("--dtype", help="data type (default: the kernel's first, see 'accel kernels')")
-    parser.add_argument("--threads", type=int, help="threads for parallel backends (default: usable CPUs)")
-    parser.add_argument("--repeats", type=int, help="timed repetitions (default: enough for --min-time)")
-    parser.add_argument("--min-time", type=float, help="seconds of timed repetitions to aim for (default 0.5)")
+    parser.add_argument(
+        "--dtype", help="data type (default: the kernel's first, see 'accel kernels')"
+    )
+    parser.add_argument(
+        "--threads", type=int, help="threads for parallel backends (default: usable CPUs)"
+    )
+    parser.add_argument(
+        "--repeats", type=int, help="timed repetitions (default: enough for --min-time)"
+    )
+    parser.add_argument(
+        "--min-time", type=float, help="seconds of timed repetitions to aim for (default 0.5)"
+    )
     parser.add_argument("--seed", type=int, default=0, help="seed for random inputs (default 0)")
     parser.add_argument(
         "--timeout", type=float, default=DEFAULT_TIMEOUT_S, help="seconds before a run is killed"

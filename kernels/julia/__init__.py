@@ -121,7 +121,9 @@ KERNEL = KernelSpec(
         "S": Preset(200, {"max_iter": 300}),
         "M": Preset(500, {"max_iter": 300}),
         "L": Preset(2000, {"max_iter": 300}),
-        "book": Preset(BOOK_WIDTH, {"max_iter": BOOK_MAX_ITER}, "the book's 1000x1000, 300 iterations"),
+        "book": Preset(
+            BOOK_WIDTH, {"max_iter": BOOK_MAX_ITER}, "the book's 1000x1000, 300 iterations"
+        ),
     },
     dtypes=("complex128", "complex64"),
     make_inputs=make_inputs,
