@@ -22,6 +22,8 @@ BACKEND_NAMES: tuple[str, ...] = (
     "numba_cpu",
     "numba_parallel",
     "torch_cpu",
+    "c_native",
+    "c_openmp",
 )
 
 _instances: dict[str, Backend] = {}

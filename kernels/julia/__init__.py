@@ -138,6 +138,8 @@ KERNEL = KernelSpec(
         "numba_parallel": "numba_parallel",
         "torch_cpu": "torch_impl",
         "torch_cuda": "torch_impl",
+        "c_native": "c_native",
+        "c_openmp": "c_openmp",
     },
     package=__name__,
 )
