@@ -24,6 +24,9 @@ BACKEND_NAMES: tuple[str, ...] = (
     "torch_cpu",
     "c_native",
     "c_openmp",
+    "numba_cuda",
+    "cupy",
+    "torch_cuda",
 )
 
 _instances: dict[str, Backend] = {}

@@ -138,6 +138,7 @@ KERNEL = KernelSpec(
         "numba_parallel": "numba_parallel",
         "torch_cpu": "torch_impl",
         "torch_cuda": "torch_impl",
+        "numba_cuda": "numba_cuda",
         "c_native": "c_native",
         "c_openmp": "c_openmp",
     },
