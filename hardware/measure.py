@@ -20,6 +20,7 @@ Nothing here raises: a failed part leaves a reason in ``MeasuredFigures.reasons`
 
 from __future__ import annotations
 
+import os
 import statistics
 import time
 from collections.abc import Callable
@@ -113,6 +114,10 @@ class _NumbaStream:
     def max_threads(self) -> int:
         return int(self.numba.config.NUMBA_NUM_THREADS)
 
+    def finish(self) -> None:
+        """Give numba back its full thread count."""
+        self.numba.set_num_threads(self.max_threads())
+
     def run(self, kernel: str, threads: int, a: Any, b: Any, c: Any) -> float:
         self.numba.set_num_threads(threads)
         if kernel == "copy":
@@ -136,6 +141,9 @@ class _NumpyStream:
 
     def max_threads(self) -> int:
         return 1 << 16
+
+    def finish(self) -> None:
+        """Nothing to restore."""
 
     def _part(self, kernel: str, a: Any, b: Any, c: Any, lo: int, hi: int) -> None:
         np = self.np
@@ -192,27 +200,41 @@ def measure_bandwidth(
         engine.fill(array, value)  # first touch, in parallel where possible
     expect = {"a": 1.0, "b": 2.0, "c": 0.5}  # every element holds the same value
 
-    def timed(kernel: str, threads: int) -> float:
+    def timed(kernel: str, threads: int) -> tuple[float, float]:
+        cpu_start = time.process_time()
         seconds = engine.run(kernel, threads, a, b, c)
+        occupancy = (time.process_time() - cpu_start) / seconds / threads
         if kernel == "copy":
             expect["c"] = expect["a"]
         else:
             expect["a"] = expect["b"] + TRIAD_SCALAR * expect["c"]
-        return seconds
+        return seconds, occupancy
 
     all_threads = max(1, min(usable_cpus, engine.max_threads()))
     thread_counts = [1] if all_threads == 1 else [1, all_threads]
-    for threads in thread_counts:
-        for kernel in ("copy", "triad"):
+    for kernel in ("copy", "triad"):
+        nbytes = STREAM_BYTES_PER_ELEMENT[kernel] * n
+        runs: dict[int, list[tuple[float, float]]] = {t: [] for t in thread_counts}
+        for threads in thread_counts:
             timed(kernel, threads)  # warm-up (and numba compile on first call)
-            nbytes = STREAM_BYTES_PER_ELEMENT[kernel] * n
-            rates = [nbytes / timed(kernel, threads) / 1e9 for _ in range(samples)]
-            best, median = _best_median(rates)
+        for _ in range(samples):  # interleaved, so drifting load hits both thread counts alike
+            for threads in thread_counts:
+                runs[threads].append(timed(kernel, threads))
+        for threads in thread_counts:
+            best, median = _best_median([nbytes / wall / 1e9 for wall, _ in runs[threads]])
+            occupancy = statistics.median(occ for _, occ in runs[threads])
             figures.bandwidth.append(
-                BandwidthResult(kernel, threads, best, median, samples, nbytes)
+                BandwidthResult(kernel, threads, best, median, samples, nbytes, min(occupancy, 1.0))
             )
-    if isinstance(engine, _NumbaStream):
-        engine.numba.set_num_threads(engine.max_threads())
+    busy = [b for b in figures.bandwidth if b.cpu_occupancy is not None and b.cpu_occupancy < 0.8]
+    if busy:
+        worst = min(busy, key=lambda b: b.cpu_occupancy or 0.0)
+        figures.notes.append(
+            f"other processes competed for the CPUs: the {worst.kernel} run with {worst.threads} "
+            f"thread(s) got only {100 * (worst.cpu_occupancy or 0):.0f}% of its CPU time; "
+            "figures are lower bounds"
+        )
+    engine.finish()
     step = max(1, n // 4096)
     if not (np.allclose(a[::step], expect["a"]) and np.allclose(c[::step], expect["c"])):
         figures.notes.append("copy/triad result check FAILED: bandwidth figures are suspect")
@@ -366,6 +388,9 @@ def measure(report: HardwareReport, array_bytes: int | None = None) -> MeasuredF
     figures = MeasuredFigures()
     start = time.perf_counter()
     usable = report.host.usable_cpus or report.cpu.logical_cores or 1
+    if hasattr(os, "getloadavg"):
+        load = os.getloadavg()[0]
+        figures.notes.append(f"load average {load:.1f} on {usable} usable CPUs before measuring")
     llc = report.caches.last_level()
     parts: list[tuple[str, Callable[[], None]]] = [
         (

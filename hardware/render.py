@@ -190,6 +190,10 @@ def _perf_rows(report: HardwareReport) -> list[tuple[str, str]]:
     return rows
 
 
+def _occupancy(value: float | None) -> str:
+    return "" if value is None else f", got {100 * value:.0f}% of its CPU time"
+
+
 def _measured_lines(m: MeasuredFigures) -> list[str]:
     lines = [f"Measured (took {m.seconds:.1f} s)"]
     rows: list[tuple[str, str]] = []
@@ -202,7 +206,7 @@ def _measured_lines(m: MeasuredFigures) -> list[str]:
                 (
                     label,
                     f"best {b.best_gbs:.1f} GB/s, median {b.median_gbs:.1f} GB/s "
-                    f"({b.samples} runs)",
+                    f"({b.samples} runs{_occupancy(b.cpu_occupancy)})",
                 )
             )
     elif "bandwidth" in m.reasons:

@@ -214,6 +214,7 @@ class BandwidthResult:
     median_gbs: float
     samples: int
     bytes_per_iteration: int
+    cpu_occupancy: float | None = None  # median CPU time / (wall time x threads); <1 = contended
 
 
 @dataclass
