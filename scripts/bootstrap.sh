@@ -31,7 +31,9 @@ if ! command -v pypy3 >/dev/null 2>&1 && [ -z "${ACCEL_PYPY:-}" ]; then
     echo "  the pypy backend will report itself unavailable with the command that fixes it."
   fi
 fi
-if command -v pypy3 >/dev/null 2>&1 && [ ! -x "$venv/pypy/bin/pypy3" ]; then
+if [ -n "${ACCEL_PYPY:-}" ]; then
+  echo "ACCEL_PYPY=$ACCEL_PYPY: the pypy backend uses that interpreter (nothing to install)"
+elif command -v pypy3 >/dev/null 2>&1 && [ ! -x "$venv/pypy/bin/pypy3" ]; then
   say "creating the PyPy environment $venv/pypy (with numpy)"
   if pypy3 -m venv "$venv/pypy"; then
     "$venv/pypy/bin/pypy3" -m pip install "${pip_quiet[@]}" 'numpy<=2.0.2' \
