@@ -18,6 +18,7 @@ COMMANDS: tuple[str, ...] = (
     "backends_cmd",
     "run_cmd",
     "compare_cmd",
+    "hardware_cmd",
 )
 
 
