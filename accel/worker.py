@@ -18,6 +18,8 @@ import traceback
 from datetime import datetime, timezone
 from typing import Any
 
+from .counters import counting
+from .process_stats import measured_region
 from .record import RunRecord, Transfer
 
 
@@ -74,7 +76,10 @@ def execute(spec: dict[str, Any]) -> RunRecord:
         record.warmups = policy.warmups(record.first_call_s)
         warm, output = phases.run("warmup", backend.time_calls, call, record.warmups)
         repeats = policy.count(warm[-1] if warm else record.first_call_s)
-        record.samples_s, output = phases.run("timed", backend.time_calls, call, repeats)
+        # Counters (under perf) and process figures cover these calls and nothing else.
+        with measured_region() as usage, counting() as counted:
+            record.samples_s, output = phases.run("timed", backend.time_calls, call, repeats)
+        record.process, record.counters_reason = usage.figures, counted.problem
 
         from_device = "d2h" if backend.transfers else "collect"
         host_output = phases.run(from_device, backend.from_device, output)

@@ -15,6 +15,89 @@ def seconds(value: float | None) -> str:
     return f"{value:g} s"
 
 
+def count(value: float | None) -> str:
+    """A count with three significant figures and an SI suffix: 1.23M, 512k, 42."""
+    if value is None:
+        return "-"
+    for suffix, scale in (("G", 1e9), ("M", 1e6), ("k", 1e3)):
+        if abs(value) >= scale:
+            return f"{value / scale:.3g}{suffix}"
+    return f"{value:.3g}"
+
+
+def memory(value: float | None, signed: bool = False) -> str:
+    """Bytes in binary units with three significant figures: 149 MiB, +4 KiB."""
+    if value is None:
+        return "-"
+    sign = ("+" if value >= 0 else "-") if signed else ""
+    size = abs(value) if signed else value
+    for unit, scale in (("GiB", 2**30), ("MiB", 2**20), ("KiB", 2**10)):
+        if size >= scale:
+            return f"{sign}{size / scale:.3g} {unit}"
+    return f"{sign}{size:.0f} B"
+
+
+def event_cell(entry: dict, key: str = "per_call") -> str:
+    """One event of a record's counters: its value (``per_call`` or ``value``) or why none.
+
+    A multiplexed event carries the share of the region it was really counted: 1.2M (62%).
+    """
+    if entry["status"] != "counted":
+        return "unsupported" if entry["status"] == "not supported" else entry["status"]
+    cell = count(entry[key]) + (f" {entry['unit']}" if entry["unit"] else "")
+    fraction = entry.get("fraction")
+    return cell + (f" ({fraction:.0%})" if fraction is not None and fraction < 0.995 else "")
+
+
+def _ratio(value: float | None, percent: bool) -> str:
+    if value is None:
+        return "-"
+    return f"{value:.1%}" if percent else f"{value:.2f}"
+
+
+def counter_lines(record) -> list[str]:
+    """The counters block of ``accel run``: every event in total and per call."""
+    if record.counters is None:
+        return [f"counters     none: {record.counters_reason}"] if record.counters_reason else []
+    counted = record.counters
+    lines = [f"counters     timed repetitions only ({counted['repeats']} calls), by perf stat"]
+    rows = [
+        [name, event_cell(entry, "value"), event_cell(entry)]
+        for name, entry in counted["events"].items()
+    ]
+    lines.extend("  " + line for line in table(["event", "total", "per call"], rows).splitlines())
+    lines.append(
+        f"  IPC {_ratio(counted['ipc'], False)}, "
+        f"cache miss ratio {_ratio(counted['miss_ratio'], True)}"
+    )
+    if record.counters_reason:
+        lines.append(f"  not counted: {record.counters_reason}")
+    return lines
+
+
+def process_lines(record) -> list[str]:
+    """CPU time against wall time, memory and context switches over the timed region."""
+    p = record.process
+    if p is None:
+        return []
+    cores = "-" if p["cpu_utilisation"] is None else f"{p['cpu_utilisation']:.2f}"
+    return [
+        f"process      CPU {seconds(p['cpu_s'])} in {seconds(p['wall_s'])} wall = {cores} cores; "
+        f"peak RSS {memory(p['peak_rss_bytes'])} ({memory(p['rss_growth_bytes'], True)} "
+        f"in the timed region); context switches {p['voluntary_switches']} voluntary, "
+        f"{p['involuntary_switches']} involuntary"
+    ]
+
+
+def transfer_share(record) -> str:
+    """Share of end-to-end time spent moving data; "none" where nothing moves."""
+    if record.transfer is None:
+        return "none" if record.median_s is not None else "-"
+    moved = record.transfer.h2d_s + record.transfer.d2h_s
+    total = record.end_to_end_s
+    return f"{moved / total:.0%}" if total else "-"
+
+
 def table(headers: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
     """Columns padded to their widest cell; the last column is left unpadded."""
     widths = [len(h) for h in headers]
@@ -59,6 +142,8 @@ def run_summary(record) -> str:
             f"back {seconds(t.d2h_s)} ({t.d2h_bytes:,} B); "
             f"end to end {seconds(record.end_to_end_s)}"
         )
+    lines.extend(counter_lines(record))
+    lines.extend(process_lines(record))
     if record.check is not None:
         lines.append(f"check        {verdict(record)}: {record.check['detail']}")
     if record.status in ("failed", "timeout") and record.stderr_tail:
@@ -72,6 +157,7 @@ def compare_rows(records) -> tuple[list[str], list[list[str]]]:
     baseline = next((r.median_s for r in records if r.backend == "python" and r.ok), None)
     timed = sorted((r for r in records if r.median_s is not None), key=lambda r: r.median_s)
     untimed = [r for r in records if r.median_s is None]
+    counted = any(r.counters is not None for r in records)
     rows = []
     for r in timed:
         speedup = f"{baseline / r.median_s:.1f}x" if baseline and r.median_s else "-"
@@ -85,10 +171,74 @@ def compare_rows(records) -> tuple[list[str], list[list[str]]]:
                 str(len(r.samples_s)),
                 speedup,
                 seconds(r.first_call_s),
+                transfer_share(r),
+                *([_counter_cell(r, "cache-misses"), _derived_cell(r, "ipc")] if counted else []),
                 verdict(r) + (f" ({r.reason})" if r.status != "ok" else ""),
             ]
         )
+    blanks = ["-"] * (7 if counted else 5)
     for r in untimed:
-        rows.append([r.backend, r.status, "-", "-", "-", "-", "-", r.reason or "-"])
-    headers = ["backend", "status", "median", "stdev", "reps", "vs python", "first call", "check"]
+        rows.append([r.backend, r.status, *blanks, r.reason or "-"])
+    headers = ["backend", "status", "median", "stdev", "reps", "vs python", "first call"]
+    headers += ["transfer", *(["cache misses/call", "IPC"] if counted else []), "check"]
     return headers, rows
+
+
+def _counter_cell(record, event: str) -> str:
+    if record.counters is None:
+        return "-"
+    entry = record.counters["events"].get(event)
+    return "-" if entry is None else event_cell(entry)
+
+
+def _derived_cell(record, name: str) -> str:
+    if record.counters is None:
+        return "-"
+    entry = {"ipc": ("instructions", "cycles"), "miss_ratio": ("cache-misses", "cache-references")}
+    statuses = {record.counters["events"].get(e, {}).get("status") for e in entry[name]}
+    if "not supported" in statuses:
+        return "unsupported"
+    return _ratio(record.counters[name], name == "miss_ratio")
+
+
+def counter_rows(records, events: Sequence[str]) -> tuple[list[str], list[list[str]]]:
+    """The counter view of a comparison: per-call counts, ratios and CPU use, fastest first."""
+    ordered = sorted(records, key=lambda r: (r.median_s is None, r.median_s or 0.0))
+    rows = []
+    for r in ordered:
+        p = r.process or {}
+        cores = p.get("cpu_utilisation")
+        rows.append(
+            [
+                r.backend,
+                r.status,
+                seconds(r.median_s),
+                *(_counter_cell(r, event) for event in events),
+                _derived_cell(r, "miss_ratio"),
+                _derived_cell(r, "ipc"),
+                "-" if cores is None else f"{cores:.2f}",
+                memory(p.get("peak_rss_bytes")),
+                transfer_share(r),
+            ]
+        )
+    headers = ["backend", "status", "median", *(f"{event}/call" for event in events)]
+    headers += ["miss ratio", "IPC", "cores", "peak RSS", "transfer"]
+    return headers, rows
+
+
+def compare_notes(records) -> list[str]:
+    """Footnotes of a comparison: why counters are absent, and what the marks mean."""
+    notes = []
+    reasons = dict.fromkeys(r.counters_reason for r in records if r.samples_s and r.counters_reason)
+    notes.extend(f"counters: {reason}" for reason in reasons)
+    counted = [r.counters for r in records if r.counters]
+    if counted:
+        note = "counters cover the timed repetitions only"
+        if any(
+            (entry["fraction"] or 1.0) < 0.995 for c in counted for entry in c["events"].values()
+        ):
+            note += "; (62%) = counted for that share of the region (multiplexed, scaled by perf)"
+        notes.append(note)
+    if any(r.median_s is not None for r in records):
+        notes.append("transfer: share of end-to-end time spent moving data; none = in-process CPU")
+    return notes

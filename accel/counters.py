@@ -1,0 +1,502 @@
+"""Counters for the timed repetitions only: ``perf stat`` around a worker, switched by FIFOs.
+
+The runner wraps the worker command (an argument list, never a shell)::
+
+    perf stat -x, --no-big-num -D -1 --control fifo:CTL,ACK -e EVENTS -o OUT \
+        -- python -m accel.worker SPEC RECORD
+
+perf starts with every counter off (``-D -1``). The worker writes ``enable`` to the
+control FIFO just before the timed repetitions and ``disable`` just after, waiting
+each time for perf's ``ack`` (:func:`counting`), so the counts hold the timed calls
+and nothing else: not the interpreter starting, not imports, not JIT compilation,
+not building inputs. Child processes (the PyPy server) inherit the counters, so their
+work in the region counts too. The round trip lies outside the per-call loop and adds
+nothing to the timed samples.
+
+``RunRecord.counters`` then holds::
+
+    {"scope": "timed repetitions", "repeats": 20,
+     "events": {"task-clock": {"value": 412.5, "unit": "msec", "status": "counted",
+                               "fraction": 1.0, "per_call": 20.6},
+                "cycles": {"value": None, "unit": "", "status": "not supported",
+                           "fraction": None, "per_call": None}},
+     "ipc": 1.92, "miss_ratio": 0.031}
+
+``fraction`` is the share of the region an event was really counted (perf's running
+over enabled time): below 1 the PMU was multiplexed and perf scaled the value up.
+Events perf cannot count have status ``not supported``, ``not counted`` or
+``missing`` and value None, never 0; ``ipc`` and ``miss_ratio`` are None unless both
+of their events counted. Where nothing can be counted, ``counters`` is None and
+``counters_reason`` says why.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+import os
+import re
+import select
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from .errors import UsageError
+from .hardware.perf import COUNTED, EVENTS, MISSING, NOT_COUNTED, NOT_SUPPORTED
+
+#: Events counted unless ``--events`` says otherwise (close to the book's choice).
+DEFAULT_EVENTS: tuple[str, ...] = tuple(EVENTS)
+#: The perf executable to use instead of ``perf`` on PATH.
+PERF_ENV = "ACCEL_PERF"
+#: Environment variables that hand the worker perf's control and acknowledgement FIFOs.
+CONTROL_ENV, ACK_ENV = "ACCEL_PERF_CONTROL", "ACCEL_PERF_ACK"
+#: A decimal comma would break perf's comma-separated output.
+PERF_LOCALE = {"LC_NUMERIC": "C"}
+ACK_TIMEOUT_S = 10.0
+PROBE_TIMEOUT_S = 30.0
+PERF_FIX = (
+    "install perf (Debian: apt-get install linux-perf; Ubuntu: linux-tools-$(uname -r)) "
+    f"or set {PERF_ENV}=/path/to/perf"
+)
+_EVENT_LIST = re.compile(r"[A-Za-z0-9_.:/=,-]{1,2000}")
+# One event of a list: commas inside /.../ belong to PMU terms (cpu/event=0x3c,umask=0/).
+_EVENT_ITEM = re.compile(r"(?:[^,/]|/[^/]*/)+")
+# A hybrid CPU's per-core-type copy of a named event: cpu_core/cycles/ -> cycles.
+_PMU_EVENT = re.compile(r"[\w.-]+/([\w.-]+)/(\w*)")
+
+
+def parse_events(events: str | Sequence[str] | None) -> tuple[str, ...]:
+    """The events to count, checked against a strict pattern; None gives the default set.
+
+    >>> parse_events("task-clock,page-faults")
+    ('task-clock', 'page-faults')
+    """
+    if events is None:
+        return DEFAULT_EVENTS
+    text = events if isinstance(events, str) else ",".join(events)
+    items = _EVENT_ITEM.findall(text)
+    if not _EVENT_LIST.fullmatch(text) or ",".join(items) != text or not all(items):
+        raise UsageError(
+            "events must be perf event names separated by commas (letters, digits and "
+            f"- _ . : / =), e.g. {','.join(DEFAULT_EVENTS[:3])}; got {text!r}"
+        )
+    return tuple(items)
+
+
+@dataclass(frozen=True)
+class EventCount:
+    """One event as perf reported it: the value is None unless it was counted."""
+
+    value: float | None
+    unit: str
+    status: str
+    fraction: float | None
+
+
+def _event_key(printed: str, requested: Sequence[str]) -> str:
+    if printed in requested:
+        return printed
+    match = _PMU_EVENT.fullmatch(printed)
+    if match is None:
+        return printed
+    return match.group(1) + (f":{match.group(2)}" if match.group(2) else "")
+
+
+def _merge(old: EventCount, new: EventCount) -> EventCount:
+    """Two lines for one event (a hybrid CPU's core types): counts add, the lower fraction holds."""
+    if old.value is None or new.value is None:
+        return old if old.value is not None else new
+    fractions = [f for f in (old.fraction, new.fraction) if f is not None]
+    return EventCount(old.value + new.value, old.unit, COUNTED, min(fractions, default=None))
+
+
+def _is_number(text: str) -> bool:
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True
+
+
+def parse_perf_csv(text: str, requested: Sequence[str] = ()) -> dict[str, EventCount]:
+    """Counts from ``perf stat -x, --no-big-num`` output, keyed by event name.
+
+    A line is ``value,unit,event,run time,percent running[,metric,metric unit]``.
+    ``<not supported>`` and ``<not counted>`` values become those statuses with
+    value None; a percentage below 100 means the event was multiplexed (counted for
+    that share of the region, and scaled by perf). Comments, blank lines and perf's
+    messages are skipped. Lines of a hybrid CPU's core types (``cpu_core/cycles/``,
+    ``cpu_atom/cycles/``) are added into one event unless that name was requested.
+    """
+    counts: dict[str, EventCount] = {}
+    for line in text.splitlines():
+        fields = line.strip().split(",")
+        if len(fields) < 5 or fields[0].startswith("#"):
+            continue
+        # The event name itself may hold commas; run time and percentage follow it.
+        end = next(
+            (
+                i
+                for i in range(3, len(fields) - 1)
+                if fields[i].isdigit() and _is_number(fields[i + 1])
+            ),
+            None,
+        )
+        if end is None:
+            continue
+        raw, unit, name = fields[0].strip(), fields[1].strip(), ",".join(fields[2:end]).strip()
+        if raw == "<not supported>":
+            count = EventCount(None, unit, NOT_SUPPORTED, None)
+        elif raw == "<not counted>":
+            count = EventCount(None, unit, NOT_COUNTED, None)
+        elif _is_number(raw):
+            count = EventCount(float(raw), unit, COUNTED, float(fields[end + 1]) / 100.0)
+        else:
+            continue
+        key = _event_key(name, requested)
+        counts[key] = _merge(counts[key], count) if key in counts else count
+    return counts
+
+
+def _ratio(events: Mapping[str, Mapping[str, Any]], top: str, bottom: str) -> float | None:
+    a, b = events.get(top, {}).get("value"), events.get(bottom, {}).get("value")
+    return a / b if a is not None and b else None
+
+
+def summarise(
+    counts: Mapping[str, EventCount], events: Sequence[str], repeats: int
+) -> dict[str, Any]:
+    """The record's ``counters`` entry: every requested event, per call, IPC and miss ratio."""
+    names = list(events) + [name for name in counts if name not in events]
+    table: dict[str, dict[str, Any]] = {}
+    for name in names:
+        count = counts.get(name, EventCount(None, "", MISSING, None))
+        per_call = count.value / repeats if count.value is not None and repeats else None
+        table[name] = {
+            "value": count.value,
+            "unit": count.unit,
+            "status": count.status,
+            "fraction": count.fraction,
+            "per_call": per_call,
+        }
+    return {
+        "scope": "timed repetitions",
+        "repeats": repeats,
+        "events": table,
+        "ipc": _ratio(table, "instructions", "cycles"),
+        "miss_ratio": _ratio(table, "cache-misses", "cache-references"),
+    }
+
+
+_WHY_ABSENT = {
+    NOT_SUPPORTED: "not supported by this CPU/VM (perf reports <not supported>)",
+    NOT_COUNTED: "not counted (perf reports <not counted>: the counter never ran)",
+    MISSING: "perf printed no count",
+}
+
+
+def absent_reason(statuses: Mapping[str, str]) -> str:
+    """One sentence naming the events that were not counted and why, or '' if all were.
+
+    >>> absent_reason({"cycles": "not supported", "task-clock": "counted"})
+    'cycles: not supported by this CPU/VM (perf reports <not supported>)'
+    """
+    parts = []
+    for status, why in _WHY_ABSENT.items():
+        names = [name for name, s in statuses.items() if s == status]
+        if names:
+            parts.append(f"{', '.join(names)}: {why}")
+    return "; ".join(parts)
+
+
+def find_perf() -> tuple[str | None, str]:
+    """The perf executable (``$ACCEL_PERF``, else ``perf`` on PATH), or None and why not."""
+    configured = os.environ.get(PERF_ENV)
+    if configured:
+        path = shutil.which(configured) or configured
+        if not (os.path.isfile(path) and os.access(path, os.X_OK)):
+            return None, f"{PERF_ENV}={configured} is not an executable file"
+        return path, ""
+    found = shutil.which("perf")
+    return (found, "") if found else (None, f"perf is not on PATH: {PERF_FIX}")
+
+
+def perf_command(
+    perf: str,
+    events: Sequence[str],
+    control: str,
+    ack: str,
+    output: str,
+    workload: list[str],
+    *,
+    start_disabled: bool = True,
+) -> list[str]:
+    """``perf stat`` around ``workload``, its counters off until the control FIFO says so."""
+    return [
+        perf, "stat", "-x,", "--no-big-num", *(["-D", "-1"] if start_disabled else []),
+        "--control", f"fifo:{control},{ack}",
+        "-e", ",".join(events), "-o", output, "--", *workload,
+    ]  # fmt: skip
+
+
+def _paranoid_level() -> str:
+    try:
+        with open("/proc/sys/kernel/perf_event_paranoid") as handle:
+            return handle.read().strip()
+    except OSError:
+        return "unknown"
+
+
+@dataclass(frozen=True)
+class PerfProbe:
+    """Whether perf can count any of some events here, with each event's status, or why not."""
+
+    perf: str | None
+    statuses: Mapping[str, str]
+    reason: str
+
+    @property
+    def can_count(self) -> bool:
+        return self.perf is not None and COUNTED in self.statuses.values()
+
+
+def probe(events: Sequence[str]) -> PerfProbe:
+    """Try ``perf stat`` with the run's own options on a trivial command (cached per process)."""
+    perf, why = find_perf()
+    if perf is None:
+        return PerfProbe(None, {}, why)
+    return _probe(perf, tuple(events))
+
+
+@functools.cache
+def _probe(perf: str, events: tuple[str, ...]) -> PerfProbe:
+    with tempfile.TemporaryDirectory(prefix="accel-perf-probe-") as folder:
+        control, ack, output = (os.path.join(folder, n) for n in ("ctl", "ack", "out.csv"))
+        os.mkfifo(control)
+        os.mkfifo(ack)
+        workload = [sys.executable, "-c", "pass"]
+        # Counters on from the start: which of the events count at all?
+        command = perf_command(perf, events, control, ack, output, workload, start_disabled=False)
+        try:
+            done = subprocess.run(
+                command,
+                capture_output=True,
+                text=True,
+                errors="replace",
+                timeout=PROBE_TIMEOUT_S,
+                env={**os.environ, **PERF_LOCALE},
+            )
+        except (OSError, subprocess.TimeoutExpired) as exc:
+            return PerfProbe(perf, {}, f"perf stat does not run ({perf}): {exc}")
+        try:
+            with open(output) as handle:
+                counts = parse_perf_csv(handle.read(), events)
+        except OSError:
+            counts = {}
+    statuses = {name: counts[name].status if name in counts else MISSING for name in events}
+    if COUNTED in statuses.values():
+        return PerfProbe(perf, statuses, "")
+    said = done.stderr.strip()
+    if "paranoid" in said or "Access to performance monitoring" in said:
+        level = _paranoid_level()
+        return PerfProbe(
+            perf,
+            statuses,
+            f"perf is not permitted to count here (kernel.perf_event_paranoid is {level}); "
+            "as root: sysctl kernel.perf_event_paranoid=1, or grant CAP_PERFMON",
+        )
+    if counts:
+        return PerfProbe(
+            perf, statuses, f"no requested event counts here: {absent_reason(statuses)}"
+        )
+    first = next((line.strip() for line in said.splitlines() if line.strip()), "no message")
+    return PerfProbe(
+        perf, statuses, f"perf stat does not run ({perf}, exit {done.returncode}): {first[:200]}"
+    )
+
+
+_PERF_NOTES = frozenset({"Events enabled", "Events disabled"})
+_SIGNAL_DESCRIPTIONS = {
+    description: int(number)
+    for number in signal.Signals
+    if (description := signal.strsignal(number)) is not None
+}
+
+
+class CounterPlan:
+    """The runner's side: whether one worker run is counted, its command, and its counts.
+
+    >>> plan = plan_counters(True, DEFAULT_EVENTS, folder)        # doctest: +SKIP
+    >>> command = plan.wrap(worker_command)                         # doctest: +SKIP
+    >>> ... run command with plan.environment() added ...           # doctest: +SKIP
+    >>> plan.fill(record)                                           # doctest: +SKIP
+    """
+
+    def __init__(
+        self, events: Sequence[str], reason: str, perf: str | None = None, folder: str = ""
+    ) -> None:
+        self.events = tuple(events)
+        self.reason = reason
+        self.perf = perf
+        self.program = ""
+        self.control, self.ack, self.output = (
+            os.path.join(folder, name) for name in ("perf-ctl", "perf-ack", "perf.csv")
+        )
+
+    @property
+    def counting(self) -> bool:
+        return self.perf is not None and not self.reason
+
+    def wrap(self, worker: list[str]) -> list[str]:
+        """The command to start: the worker under ``perf stat``, or the worker alone."""
+        if not self.counting:
+            return worker
+        assert self.perf is not None
+        self.program = worker[0]
+        return perf_command(self.perf, self.events, self.control, self.ack, self.output, worker)
+
+    def environment(self) -> dict[str, str]:
+        """Variables the worker needs to switch the counters (none when not counting)."""
+        if not self.counting:
+            return {}
+        return {CONTROL_ENV: self.control, ACK_ENV: self.ack, **PERF_LOCALE}
+
+    def worker_outcome(self, returncode: int | None, stderr: str) -> tuple[int | None, str]:
+        """The worker's own exit code and stderr, seen through perf.
+
+        perf exits 0 when its workload dies of a signal, saying so on stderr as
+        ``<program>: <signal description>``; that becomes ``-signal`` again, as if the
+        worker had been started directly. perf's ``Events enabled/disabled`` notes go.
+        """
+        if not self.counting:
+            return returncode, stderr
+        lines = [line for line in stderr.splitlines() if line not in _PERF_NOTES]
+        for line in reversed(lines):
+            program, _, said = line.partition(": ")
+            if program == self.program and said in _SIGNAL_DESCRIPTIONS:
+                returncode = -_SIGNAL_DESCRIPTIONS[said]
+                break
+        return returncode, "\n".join(lines)
+
+    def fill(self, record: Any) -> None:
+        """Put the counts (or why there are none) into the worker's record."""
+        record.counters = None
+        if not self.counting:
+            record.counters_reason = self.reason
+            return
+        if record.counters_reason:  # the worker could not switch the counters
+            return
+        repeats = len(record.samples_s)
+        if not repeats:
+            record.counters_reason = "no timed repetitions ran, so nothing was counted"
+            return
+        try:
+            with open(self.output) as handle:
+                counts = parse_perf_csv(handle.read(), self.events)
+        except OSError as exc:
+            record.counters_reason = f"perf wrote no counts ({exc.strerror})"
+            return
+        if not counts:
+            record.counters_reason = "perf's output holds no counts"
+            return
+        record.counters = summarise(counts, self.events, repeats)
+        record.counters_reason = absent_reason(
+            {name: entry["status"] for name, entry in record.counters["events"].items()}
+        )
+
+
+def plan_counters(enabled: bool, events: Sequence[str], folder: str) -> CounterPlan:
+    """Decide whether a run in ``folder`` is counted; make perf's FIFOs there if so."""
+    if not enabled:
+        return CounterPlan(events, "counters not requested (use --counters)")
+    found = probe(events)
+    if not found.can_count:
+        return CounterPlan(events, found.reason)
+    plan = CounterPlan(events, "", found.perf, folder)
+    try:
+        os.mkfifo(plan.control)
+        os.mkfifo(plan.ack)
+    except OSError as exc:
+        return CounterPlan(events, f"cannot make perf's control FIFOs in {folder}: {exc}")
+    return plan
+
+
+class CounterControlError(RuntimeError):
+    """perf did not take or acknowledge a control command."""
+
+
+class PerfControl:
+    """The worker's side: switch perf's counters on and off through its FIFOs."""
+
+    def __init__(self, control: str, ack: str, timeout: float = ACK_TIMEOUT_S) -> None:
+        self.timeout = timeout
+        # perf holds both FIFOs open, so non-blocking opens find it or fail at once.
+        self.control_fd = os.open(control, os.O_WRONLY | os.O_NONBLOCK)
+        try:
+            self.ack_fd = os.open(ack, os.O_RDONLY | os.O_NONBLOCK)
+        except OSError:
+            os.close(self.control_fd)
+            raise
+
+    def send(self, command: str) -> None:
+        """Write ``command`` (enable / disable) and wait for perf's ``ack``."""
+        os.write(self.control_fd, f"{command}\n".encode())
+        received = b""
+        deadline = time.monotonic() + self.timeout
+        while b"ack" not in received:
+            left = deadline - time.monotonic()
+            if left <= 0 or not select.select([self.ack_fd], [], [], left)[0]:
+                raise CounterControlError(
+                    f"perf did not acknowledge {command!r} in {self.timeout:g} s"
+                )
+            with contextlib.suppress(BlockingIOError):
+                received += os.read(self.ack_fd, 64)
+
+    def close(self) -> None:
+        os.close(self.control_fd)
+        os.close(self.ack_fd)
+
+
+@dataclass
+class CountedRegion:
+    """What :func:`counting` did: ``problem`` is '' when the counts cover the region exactly."""
+
+    active: bool = False
+    problem: str = ""
+
+
+@contextlib.contextmanager
+def counting(environ: Mapping[str, str] = os.environ) -> Iterator[CountedRegion]:
+    """perf's counters on for the body of the ``with`` only, when the runner set perf up.
+
+    Without the control variables this does nothing. A failure to switch is noted in
+    the yielded region's ``problem`` and never raised: the run itself goes on.
+    """
+    region = CountedRegion()
+    control, ack = environ.get(CONTROL_ENV), environ.get(ACK_ENV)
+    if not control or not ack:
+        yield region
+        return
+    perf: PerfControl | None = None
+    try:
+        perf = PerfControl(control, ack)
+        perf.send("enable")
+        region.active = True
+    except (OSError, CounterControlError) as exc:
+        region.problem = f"could not switch perf's counters on: {exc}"
+    try:
+        yield region
+    finally:
+        if perf is not None:
+            if region.active:
+                try:
+                    perf.send("disable")
+                except (OSError, CounterControlError) as exc:
+                    region.problem = f"could not switch perf's counters off: {exc}"
+            perf.close()
