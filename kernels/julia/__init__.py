@@ -139,6 +139,7 @@ KERNEL = KernelSpec(
         "torch_cpu": "torch_impl",
         "torch_cuda": "torch_impl",
         "numba_cuda": "numba_cuda",
+        "cupy": "cupy_impl",
         "c_native": "c_native",
         "c_openmp": "c_openmp",
     },
