@@ -70,7 +70,8 @@ class KernelSpec:
     ``implementations`` maps a backend name to the implementation module (a
     module of this kernel's package) that serves it; one module may serve two
     backends. ``not_applicable`` maps a backend to the reason the pairing makes
-    no sense, so that no gap is silent.
+    no sense, so that no gap is silent. ``dtype_aliases`` lets a generic precision
+    name stand for this kernel's own dtype (julia: ``float32`` means ``complex64``).
     """
 
     name: str
@@ -86,10 +87,15 @@ class KernelSpec:
     implementations: Mapping[str, str]
     not_applicable: Mapping[str, str] = field(default_factory=dict)
     package: str = ""
+    dtype_aliases: Mapping[str, str] = field(default_factory=dict)
 
     @property
     def default_dtype(self) -> str:
         return self.dtypes[0]
+
+    def resolve_dtype(self, dtype: str) -> str:
+        """The kernel's own dtype for ``dtype`` or its alias (unchecked: see ``dtypes``)."""
+        return self.dtype_aliases.get(dtype, dtype)
 
     def implementation(self, backend: str) -> ModuleType:
         """Import and return the implementation module serving ``backend``."""

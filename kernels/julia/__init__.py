@@ -126,6 +126,7 @@ KERNEL = KernelSpec(
         ),
     },
     dtypes=("complex128", "complex64"),
+    dtype_aliases=DTYPE_ALIASES,
     make_inputs=make_inputs,
     reference=reference,
     check=check,
