@@ -31,7 +31,7 @@ PYPY_ENV = "ACCEL_PYPY"
 SERVER = Path(__file__).resolve().parent.parent / "pypy_server.py"
 FIX = (
     "apt-get install pypy3 pypy3-venv (then rerun scripts/bootstrap.sh), "
-    f"or set {PYPY_ENV}=/path/to/pypy3, or use conda/environment.yml"
+    f"or set {PYPY_ENV}=/path/to/pypy3, or use conda/environment-pypy.yml (see README)"
 )
 TYPECODES = {
     "float64": "d",
