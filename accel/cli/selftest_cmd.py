@@ -1,0 +1,153 @@
+"""``accel selftest --gpu``: every GPU backend on every kernel it implements, checked.
+
+The command to run on a new GPU machine: each (kernel, backend) pair runs at a small
+size in a fresh worker, exactly as ``accel run`` would, and its output is checked
+against the kernel's CPU reference. Prints a pass/fail table with the device name.
+
+Exit codes: 0 when every pair that could run passed; 1 when any failed; 5 when
+nothing could run (no GPU backend available here), as pytest does when it collects
+no tests, so that a script on a GPU machine notices a GPU it cannot use; 2 for a
+usage mistake.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from dataclasses import dataclass
+
+from ..backends import BACKEND_NAMES, get_backend
+from ..backends.cuda_backend import CudaBackend
+from ..kernels import KernelSpec, all_kernels
+from ..record import RunRecord
+from ..runner import DEFAULT_TIMEOUT_S, execute, make_request, resolve_kernel
+from .format import seconds, table
+
+SELFTEST_REPEATS = 3
+NOTHING_TESTED = 5
+
+
+@dataclass(frozen=True)
+class Pairing:
+    """One kernel on one backend, and what became of it."""
+
+    kernel: str
+    backend: str
+    record: RunRecord
+
+    @property
+    def passed(self) -> bool:
+        return self.record.ok
+
+
+def gpu_backend_names() -> list[str]:
+    """The registered backends that run on a CUDA device."""
+    return [name for name in BACKEND_NAMES if isinstance(get_backend(name), CudaBackend)]
+
+
+def run_pairings(
+    backends: list[str], kernels: list[KernelSpec], size: int | None, preset: str, timeout: float
+) -> list[Pairing]:
+    """Run each kernel on each backend that implements it, in a fresh worker per pair."""
+    pairings = []
+    for kernel in kernels:
+        for backend in backends:
+            if backend not in kernel.implementations:
+                continue
+            request = make_request(
+                kernel.name,
+                backend,
+                size=size,
+                preset=None if size else preset,
+                repeats=SELFTEST_REPEATS,
+                timeout=timeout,
+            )
+            pairings.append(Pairing(kernel.name, backend, execute(request)))
+    return pairings
+
+
+def device_name(backends: list[str]) -> str:
+    """The GPU's name as the first available GPU backend sees it, or why there is none."""
+    for name in backends:
+        backend = get_backend(name)
+        if isinstance(backend, CudaBackend) and backend.available():
+            try:
+                return backend.device_name()
+            except Exception as exc:  # the pass/fail table matters more than the name
+                return f"unknown ({name}: {exc})"
+    return "none usable"
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser(
+        "selftest", help="check every backend on every kernel at a small size (--gpu: GPUs)"
+    )
+    parser.add_argument("--gpu", action="store_true", help="test the GPU backends only")
+    parser.add_argument("--kernels", help="comma-separated kernels (default: all)")
+    size = parser.add_mutually_exclusive_group()
+    size.add_argument("--preset", default="S", help="size preset of each kernel (default S)")
+    size.add_argument("--size", type=int, help="one size for every kernel instead of a preset")
+    parser.add_argument(
+        "--timeout", type=float, default=DEFAULT_TIMEOUT_S, help="seconds before a run is killed"
+    )
+    parser.add_argument("--json", action="store_true", help="print the run records as JSON")
+    parser.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    backends = gpu_backend_names() if args.gpu else list(BACKEND_NAMES)
+    kernels = _chosen_kernels(args.kernels)
+    pairings = run_pairings(backends, kernels, args.size, args.preset, args.timeout)
+    tested = [p for p in pairings if p.record.status != "unavailable"]
+    if args.json:
+        print(json.dumps([p.record.to_dict() for p in pairings], indent=2))
+    else:
+        _print_report(backends, kernels, pairings, args.gpu)
+    if not tested:
+        return NOTHING_TESTED
+    return 0 if all(p.passed for p in tested) else 1
+
+
+def _chosen_kernels(names: str | None) -> list[KernelSpec]:
+    if not names:
+        return all_kernels()
+    return [resolve_kernel(name.strip()) for name in names.split(",") if name.strip()]
+
+
+def _print_report(
+    backends: list[str], kernels: list[KernelSpec], pairings: list[Pairing], gpu: bool
+) -> None:
+    what = "GPU backends" if gpu else "backends"
+    print(f"accel selftest: {what} on device: {device_name(backends) if gpu else 'this machine'}")
+    rows = []
+    for p in pairings:
+        if p.record.status == "unavailable":
+            continue
+        r = p.record
+        result = "pass" if p.passed else "FAIL"
+        detail = r.check["detail"] if r.check else r.reason
+        if r.check and not p.passed and r.reason:
+            detail = r.reason
+        rows.append(
+            [p.kernel, p.backend, f"{r.size}", r.dtype, result, seconds(r.median_s), detail]
+        )
+    if rows:
+        print(table(["kernel", "backend", "size", "dtype", "result", "kernel time", "check"], rows))
+    for name in backends:
+        availability = get_backend(name).available()
+        if not availability:
+            print(f"{name}: unavailable: {availability.reason}")
+    for kernel in kernels:
+        for name in backends:
+            if name not in kernel.implementations:
+                why = kernel.not_applicable.get(name, "not implemented")
+                print(f"{kernel.name} on {name}: not tested: {why}")
+    tested = [p for p in pairings if p.record.status != "unavailable"]
+    failed = [p for p in tested if not p.passed]
+    if not tested:
+        print(f"nothing was tested: no {what} can run here (exit code {NOTHING_TESTED})")
+    else:
+        print(
+            f"{len(tested) - len(failed)} passed, {len(failed)} failed, checked against the "
+            "CPU reference of each kernel"
+        )
