@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from types import ModuleType
 from typing import Any
 
-KERNEL_NAMES: tuple[str, ...] = ("julia",)
+KERNEL_NAMES: tuple[str, ...] = ("julia", "diffusion", "norm")
 
 Inputs = dict[str, Any]
 

@@ -1,0 +1,30 @@
+"""Squared norm with CuPy: the CUDA C reduction kernel in ``norm.cu``."""
+
+from pathlib import Path
+
+import cupy
+import numpy as np
+
+from .._cuda import cuda_source, cupy_device_limits, launch_config
+
+SOURCE = Path(__file__).with_name("norm.cu")
+KERNELS = {
+    np.dtype(np.float64): "norm_squared_float64",
+    np.dtype(np.float32): "norm_squared_float32",
+}
+_module: list[cupy.RawModule] = []
+
+
+def _kernel(dtype: np.dtype) -> cupy.RawKernel:
+    """The reduction kernel for ``dtype``, from ``norm.cu`` compiled once per process."""
+    if not _module:
+        _module.append(cupy.RawModule(code=cuda_source(SOURCE)))
+    return _module[0].get_function(KERNELS[dtype])
+
+
+def compute(v: cupy.ndarray) -> cupy.ndarray:
+    """The sum of the squares of the elements of ``v``, as a one-element CuPy array."""
+    out = cupy.zeros(1, dtype=v.dtype)
+    blocks, threads = launch_config(max(v.size, 1), cupy_device_limits())
+    _kernel(v.dtype)((blocks,), (threads,), (v, np.int64(v.size), out))
+    return out
