@@ -1,8 +1,10 @@
 """``accel selftest --gpu``: every GPU backend on every kernel it implements, checked.
 
-The command to run on a new GPU machine: each (kernel, backend) pair runs at a small
-size in a fresh worker, exactly as ``accel run`` would, and its output is checked
-against the kernel's CPU reference. Prints a pass/fail table with the device name.
+The command to run on a new GPU machine: each (kernel, backend) pair runs in each of
+the kernel's dtypes at a small size in a fresh worker, exactly as ``accel run`` would,
+and its output is checked against the kernel's CPU reference (exactly, or within the
+kernel's stated tolerance for single precision). Prints a pass/fail table with the
+device name.
 
 Exit codes: 0 when every pair that could run passed; 1 when any failed; 5 when
 nothing could run (no GPU backend available here), as pytest does when it collects
@@ -48,21 +50,24 @@ def gpu_backend_names() -> list[str]:
 def run_pairings(
     backends: list[str], kernels: list[KernelSpec], size: int | None, preset: str, timeout: float
 ) -> list[Pairing]:
-    """Run each kernel on each backend that implements it, in a fresh worker per pair."""
+    """Run each kernel in each of its dtypes on each backend that implements it, in a
+    fresh worker per run."""
     pairings = []
     for kernel in kernels:
         for backend in backends:
             if backend not in kernel.implementations:
                 continue
-            request = make_request(
-                kernel.name,
-                backend,
-                size=size,
-                preset=None if size else preset,
-                repeats=SELFTEST_REPEATS,
-                timeout=timeout,
-            )
-            pairings.append(Pairing(kernel.name, backend, execute(request)))
+            for dtype in kernel.dtypes:
+                request = make_request(
+                    kernel.name,
+                    backend,
+                    size=size,
+                    preset=None if size else preset,
+                    dtype=dtype,
+                    repeats=SELFTEST_REPEATS,
+                    timeout=timeout,
+                )
+                pairings.append(Pairing(kernel.name, backend, execute(request)))
     return pairings
 
 
