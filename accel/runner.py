@@ -18,11 +18,12 @@ import signal
 import subprocess
 import sys
 import tempfile
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from .backends import BACKEND_NAMES, get_backend
+from .counters import DEFAULT_EVENTS, CounterPlan, parse_events, plan_counters
 from .errors import UsageError, choose
 from .kernels import KernelSpec, UnknownKernelError, get_kernel
 from .record import RunRecord
@@ -50,6 +51,8 @@ class RunRequest:
     seed: int = 0
     policy: dict[str, Any] = field(default_factory=dict)
     timeout: float = DEFAULT_TIMEOUT_S
+    counters: bool = False
+    events: tuple[str, ...] = DEFAULT_EVENTS
 
     def spec(self) -> dict[str, Any]:
         return {
@@ -134,8 +137,14 @@ def make_request(
     seed: int = 0,
     params: dict[str, Any] | None = None,
     timeout: float = DEFAULT_TIMEOUT_S,
+    counters: bool | None = None,
+    events: str | Sequence[str] | None = None,
 ) -> RunRequest:
-    """Check every argument against the registries and return a runnable request."""
+    """Check every argument against the registries and return a runnable request.
+
+    ``counters`` asks for perf counters over the timed repetitions (naming ``events``
+    asks for them too, unless ``counters`` is False).
+    """
     spec = resolve_kernel(kernel)
     if backend not in BACKEND_NAMES:
         raise choose("backend", backend, BACKEND_NAMES)
@@ -167,6 +176,8 @@ def make_request(
         seed=seed,
         policy=policy,
         timeout=float(timeout),
+        counters=bool(counters) or (counters is None and events is not None),
+        events=parse_events(events),
     )
 
 
@@ -198,18 +209,23 @@ def execute(request: RunRequest) -> RunRecord:
         record_path = os.path.join(folder, "record.json")
         with open(spec_path, "w") as handle:
             json.dump(request.spec(), handle)
+        counters = plan_counters(request.counters, request.events, folder)
         command = [sys.executable, "-m", "accel.worker", spec_path, record_path]
-        return _supervise(request, command, record_path)
+        record = _supervise(request, counters.wrap(command), record_path, counters)
+        counters.fill(record)
+        return record
 
 
-def _supervise(request: RunRequest, command: list[str], record_path: str) -> RunRecord:
+def _supervise(
+    request: RunRequest, command: list[str], record_path: str, counters: CounterPlan
+) -> RunRecord:
     """Start the worker in its own process group, wait up to the timeout, read its record."""
     process = subprocess.Popen(
         command,
         stdin=subprocess.DEVNULL,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
-        env=worker_environment(request),
+        env={**worker_environment(request), **counters.environment()},
         start_new_session=True,
         text=True,
         errors="replace",
@@ -230,12 +246,13 @@ def _supervise(request: RunRequest, command: list[str], record_path: str) -> Run
         raise
     finally:
         _kill_group(process)  # children left behind by the worker (a PyPy server)
+    returncode, stderr = counters.worker_outcome(process.returncode, stderr)
     try:
         with open(record_path) as handle:
             record = RunRecord.from_dict(json.load(handle))
     except (OSError, ValueError) as exc:
         return request.record(
-            "failed", _exit_reason(process.returncode, stderr, exc), stderr_tail=_tail(stderr)
+            "failed", _exit_reason(returncode, stderr, exc), stderr_tail=_tail(stderr)
         )
     if record.status != "ok" and not record.stderr_tail:
         record.stderr_tail = _tail(stderr)
@@ -268,8 +285,9 @@ def run(kernel: str, backend: str, **options: Any) -> RunRecord:
     """Measure ``kernel`` on ``backend`` in a fresh process and return its run record.
 
     Options: ``size`` or ``preset`` (default ``"S"``), ``dtype``, ``threads``,
-    ``repeats``, ``min_time``, ``seed``, ``params``, ``timeout``. Bad arguments raise
-    :class:`accel.UsageError`; everything that happens in the run is in the record.
+    ``repeats``, ``min_time``, ``seed``, ``params``, ``timeout``, ``counters`` (perf
+    counters over the timed repetitions; default off) and ``events``. Bad arguments
+    raise :class:`accel.UsageError`; everything that happens in the run is in the record.
     """
     return execute(make_request(kernel, backend, **options))
 
@@ -278,8 +296,10 @@ def compare(kernel: str, backends: Iterable[str] | None = None, **options: Any) 
     """Run ``kernel`` on every backend (or those named), one fresh process each.
 
     Unavailable backends are included as records with status ``unavailable`` and
-    the reason. Records come back in backend order; sort them as you need.
+    the reason. Records come back in backend order; sort them as you need. Counters
+    are on unless ``counters=False`` (each record says why where perf cannot count).
     """
+    options["counters"] = options.get("counters") is not False
     names = list(backends) if backends is not None else list(BACKEND_NAMES)
     requests = [make_request(kernel, name, **options) for name in names]
     return [execute(request) for request in requests]

@@ -5,8 +5,9 @@ from __future__ import annotations
 import argparse
 import json
 
+from ..counters import parse_events
 from ..runner import compare
-from .format import compare_rows, table
+from .format import compare_notes, compare_rows, counter_rows, table
 from .options import add_measure_options, measure_options
 
 
@@ -28,5 +29,9 @@ def run(args: argparse.Namespace) -> int:
     else:
         first = records[0]
         print(f"{first.kernel}: size {first.size}, {first.dtype}, {first.threads} threads")
-        print(table(*compare_rows(records)))
+        if args.counters:  # asked for by name: the counter view
+            print(table(*counter_rows(records, parse_events(args.events))))
+        else:
+            print(table(*compare_rows(records)))
+        print("\n".join(compare_notes(records)))
     return 0 if all(r.status in ("ok", "unavailable") for r in records) else 1

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
+from ..counters import DEFAULT_EVENTS
 from ..runner import DEFAULT_TIMEOUT_S
 
 
@@ -30,6 +31,16 @@ def add_measure_options(parser: argparse.ArgumentParser) -> None:
         "--timeout", type=float, default=DEFAULT_TIMEOUT_S, help="seconds before a run is killed"
     )
     parser.add_argument("--json", action="store_true", help="print run records as JSON")
+    parser.add_argument(
+        "--counters",
+        action=argparse.BooleanOptionalAction,
+        help="perf counters over the timed repetitions only (default: off for run, on for "
+        "compare, where --counters shows the counter view)",
+    )
+    parser.add_argument(
+        "--events",
+        help=f"comma-separated perf events to count (default {','.join(DEFAULT_EVENTS)})",
+    )
 
 
 def measure_options(args: argparse.Namespace) -> dict[str, Any]:
@@ -43,4 +54,6 @@ def measure_options(args: argparse.Namespace) -> dict[str, Any]:
         "min_time": args.min_time,
         "seed": args.seed,
         "timeout": args.timeout,
+        "counters": args.counters,
+        "events": args.events,
     }
