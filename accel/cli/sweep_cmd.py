@@ -1,0 +1,128 @@
+"""``accel sweep KERNEL --sizes 64,128,256``: every backend at every size, stored for selection.
+
+Prints the median kernel time per backend and size (end to end in brackets where
+data moves to a device), the fastest backend at each size with and without
+transfers, and the sizes where the fastest backend changes.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from typing import Any
+
+from ..errors import UsageError
+from ..runner import compare
+from ..selection import Crossover, crossovers
+from .format import seconds, table
+from .options import (
+    add_measure_options,
+    add_store_options,
+    comma_list,
+    measure_options,
+    store_option,
+)
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser(
+        "sweep", help="measure a kernel over several sizes and store it for selection"
+    )
+    parser.add_argument("kernel", help="kernel name (see 'accel kernels')")
+    parser.add_argument("--sizes", required=True, help="comma-separated sizes, e.g. 64,128,256")
+    parser.add_argument("--backends", help="comma-separated backends (default: all)")
+    add_measure_options(parser, single_size=False)
+    add_store_options(parser)
+    parser.set_defaults(func=run)
+
+
+def parse_sizes(text: str) -> list[int]:
+    """``"64,128,256"`` -> [64, 128, 256]; anything but positive whole numbers is refused."""
+    sizes = []
+    for item in comma_list(text) or []:
+        if not item.isdigit() or int(item) < 1:
+            raise UsageError(f"--sizes takes positive whole numbers, got {item!r}")
+        sizes.append(int(item))
+    if not sizes:
+        raise UsageError("--sizes needs at least one size, e.g. --sizes 64,128,256")
+    return sorted(set(sizes))
+
+
+def describe_crossovers(found: list[Crossover]) -> str:
+    """``numpy -> numba_cpu near size 181 (between 128 and 256)``; 'none' when none."""
+    if not found:
+        return "none: the same backend is fastest at every stored size"
+    parts = []
+    for c in found:
+        near = f"near size {c.size:.0f} " if c.size is not None else ""
+        parts.append(f"{c.below} -> {c.above} {near}(between {c.low} and {c.high})")
+    return "; ".join(parts)
+
+
+def crossover_json(found: list[Crossover]) -> list[dict[str, Any]]:
+    return [vars(c) for c in found]
+
+
+def run(args: argparse.Namespace) -> int:
+    sizes = parse_sizes(args.sizes)
+    backends = comma_list(args.backends)
+    options = measure_options(args)
+    store = store_option(args)
+    records = []
+    for size in sizes:
+        records += compare(args.kernel, backends, store=store, **{**options, "size": size})
+    names = list(dict.fromkeys(r.backend for r in records))
+    found = {
+        on_device: crossovers(
+            args.kernel,
+            dtype=args.dtype,
+            backends=names,
+            data_on_device=on_device,
+            store=store,
+        )
+        for on_device in (True, False)
+    }
+    if args.json:
+        document = {
+            "records": [r.to_dict() for r in records],
+            "crossovers": {
+                "kernel_time": crossover_json(found[True]),
+                "end_to_end": crossover_json(found[False]),
+            },
+        }
+        print(json.dumps(document, indent=2))
+        return 0
+    first = records[0]
+    print(
+        f"{first.kernel} sweep: {first.dtype}, {first.threads} threads; median kernel time "
+        "(end to end in brackets where data moves)"
+    )
+    print(table(*_sweep_rows(records, sizes, names)))
+    print(f"crossovers, kernel time only:    {describe_crossovers(found[True])}")
+    print(f"crossovers, transfers counted:   {describe_crossovers(found[False])}")
+    for r in records:
+        if r.status not in ("ok", "unavailable"):
+            print(f"  {r.backend} at size {r.size}: {r.status}: {r.reason}")
+    return 0 if all(r.status in ("ok", "unavailable") for r in records) else 1
+
+
+def _sweep_rows(records, sizes: list[int], names: list[str]) -> tuple[list[str], list[list[str]]]:
+    """One row per size: each backend's time, then the fastest without and with transfers."""
+    timed = [n for n in names if any(r.backend == n and r.ok for r in records)]
+    by_key = {(r.backend, r.size): r for r in records}
+    rows = []
+    for size in sizes:
+        ok = [by_key[(n, size)] for n in timed if by_key.get((n, size)) and by_key[(n, size)].ok]
+        cells = []
+        for name in timed:
+            r = by_key.get((name, size))
+            if r is None or not r.ok:
+                cells.append(r.status if r is not None else "-")
+            elif r.transfer is not None:
+                cells.append(f"{seconds(r.median_s)} ({seconds(r.end_to_end_s)})")
+            else:
+                cells.append(seconds(r.median_s))
+        fastest = min(ok, key=lambda r: r.median_s).backend if ok else "-"
+        with_transfers = min(ok, key=lambda r: r.end_to_end_s).backend if ok else "-"
+        rows.append([str(size), *cells, fastest, with_transfers])
+    return ["size", *timed, "fastest", "fastest with transfers"], rows

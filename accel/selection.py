@@ -1,0 +1,516 @@
+"""Fastest-backend selection: the backend to use for a kernel at a size, on this machine.
+
+>>> import accel
+>>> julia = accel.fastest("julia", size=400)          # doctest: +SKIP
+>>> counts = julia(zs, c, max_iter)                   # host arrays in, host arrays out
+>>> julia.backend, julia.runner_up, len(julia.evidence)
+('numba_cpu', 'numpy', 6)
+
+The evidence is the results store. A stored run counts when it has the same key: this
+machine's fingerprint, the kernel and its version, size, dtype, thread count, the
+kernel's default parameters for that size, and the versions of accel, Python and the
+backend's libraries; a change in any of them and it no longer counts. For each
+candidate backend the latest run with that key decides (whatever its status: a
+backend that failed or was unavailable stays out until ``refresh=True``). A backend
+with no such run at this size is estimated from stored runs on either side of it
+(``accel sweep``: log-log interpolation between the nearest measured sizes), or else
+measured in a fresh worker and stored. A call that finds what it needs only reads.
+
+Ranking: end-to-end time (median kernel time plus host<->device transfers) by
+default; median kernel time alone with ``data_on_device=True``. Compile time (the
+first call) is not counted: the choice is for code that calls the kernel many times.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import inspect
+import math
+import os
+import platform
+import time
+import weakref
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from itertools import pairwise
+from typing import Any
+
+from . import __version__
+from .backends import BACKEND_NAMES, Backend, get_backend
+from .backends.base import distribution_versions
+from .errors import AccelError, UsageError, choose
+from .kernels import KernelSpec
+from .record import RunRecord
+from .runner import (
+    execute,
+    machine_fingerprint,
+    make_request,
+    resolve_kernel,
+    resolve_size,
+    unavailable_reason,
+    usable_cpus,
+)
+from .store import Store, StoredRun, measured_at, store_path
+
+#: Seconds of timed repetitions per selection measurement (at least 5 are always taken).
+SELECTION_MIN_TIME_S = 0.2
+#: A share of the budget smaller than this is not worth starting a worker for.
+SMALLEST_SHARE_S = 0.05
+
+
+class NoBackendError(AccelError):
+    """No candidate backend can run the kernel here; the message says why for each."""
+
+    exit_code = 1
+
+
+@dataclass(frozen=True)
+class Estimate:
+    """A candidate's time at the selected size and the stored runs it comes from.
+
+    ``runs`` holds the one run measured at this size, or the two runs on either side
+    that the time was interpolated between.
+    """
+
+    backend: str
+    seconds: float
+    runs: tuple[StoredRun, ...]
+
+    @property
+    def interpolated(self) -> bool:
+        return len(self.runs) > 1
+
+    @property
+    def source(self) -> str:
+        """Where the time comes from, in words: ``run 12`` or an interpolation."""
+        if not self.interpolated:
+            return f"run {self.runs[0].id}"
+        low, high = self.runs
+        return (
+            f"interpolated between run {low.id} (size {low.record.size}) "
+            f"and run {high.id} (size {high.record.size})"
+        )
+
+
+@dataclass(frozen=True)
+class Crossover:
+    """Where the fastest backend changes between two measured sizes of a sweep.
+
+    ``size`` is where the two backends' log-log lines cross (None where one of them
+    was not measured at both ends).
+    """
+
+    low: int
+    high: int
+    below: str
+    above: str
+    size: float | None
+
+
+@dataclass(frozen=True)
+class _Query:
+    """What a stored run must match to count as evidence here, now."""
+
+    kernel: KernelSpec
+    dtype: str
+    threads: int
+    machine: str
+    backends: tuple[str, ...]
+    versions: dict[str, dict[str, str]]
+    not_applicable: dict[str, str]
+
+    def matches(self, run: StoredRun) -> bool:
+        record = run.record
+        wanted = self.versions.get(record.backend)
+        return (
+            wanted is not None
+            and all(record.versions.get(name) == value for name, value in wanted.items())
+            and record.params == self.kernel.params_for(record.size)
+        )
+
+
+def key_versions(backend: str) -> dict[str, str]:
+    """The versions a stored run of ``backend`` must share with this process to count."""
+    versions = {"accel": __version__, "python": platform.python_version()}
+    versions.update(distribution_versions(*get_backend(backend).libraries))
+    return versions
+
+
+def _query(kernel: str, dtype: str | None, backends: Iterable[str] | None) -> _Query:
+    spec = resolve_kernel(kernel)
+    dtype = spec.resolve_dtype(dtype or spec.default_dtype)
+    if dtype not in spec.dtypes:
+        raise choose(f"dtype for {spec.name}", dtype, [*spec.dtypes, *spec.dtype_aliases])
+    names = list(BACKEND_NAMES) if backends is None else list(dict.fromkeys(backends))
+    if not names:
+        raise UsageError("backends must name at least one backend")
+    for name in names:
+        if name not in BACKEND_NAMES:
+            raise choose("backend", name, BACKEND_NAMES)
+    runnable = tuple(n for n in names if n in spec.implementations)
+    not_applicable = {
+        n: spec.not_applicable.get(n, f"{spec.name} has no {n} implementation")
+        for n in names
+        if n not in spec.implementations
+    }
+    return _Query(
+        kernel=spec,
+        dtype=dtype,
+        threads=usable_cpus(),
+        machine=machine_fingerprint(),
+        backends=runnable,
+        versions={n: key_versions(n) for n in runnable},
+        not_applicable=not_applicable,
+    )
+
+
+def _stored(
+    path: os.PathLike[str], query: _Query, size: int | None
+) -> dict[tuple[str, int], StoredRun]:
+    """The latest matching run per (backend, size): at ``size``, or at every size if None."""
+    if not query.backends or not os.path.exists(path):
+        return {}
+    with Store(path, readonly=True) as store:
+        runs = store.runs(
+            machine=query.machine,
+            kernel=query.kernel.name,
+            kernel_version=query.kernel.version,
+            dtype=query.dtype,
+            threads=query.threads,
+            size=size,
+            backend=query.backends,
+        )
+    latest: dict[tuple[str, int], StoredRun] = {}
+    for run in runs:  # newest first
+        if query.matches(run):
+            latest.setdefault((run.record.backend, run.record.size), run)
+    return latest
+
+
+def _seconds(record: RunRecord, data_on_device: bool) -> float | None:
+    return record.median_s if data_on_device else record.end_to_end_s
+
+
+#: One backend's ok runs by size, each with its time: the points a sweep measured.
+Curve = dict[int, tuple[StoredRun, float]]
+
+
+def _curves(latest: dict[tuple[str, int], StoredRun], data_on_device: bool) -> dict[str, Curve]:
+    curves: dict[str, Curve] = {}
+    for (backend, size), run in latest.items():
+        seconds = _seconds(run.record, data_on_device)
+        if run.record.ok and seconds:
+            curves.setdefault(backend, {})[size] = (run, seconds)
+    return curves
+
+
+def _log_lerp(x0: float, y0: float, x1: float, y1: float, x: float) -> float:
+    """y at x on the straight line through (x0, y0) and (x1, y1) on log-log axes."""
+    fraction = (math.log(x) - math.log(x0)) / (math.log(x1) - math.log(x0))
+    return math.exp(math.log(y0) + fraction * (math.log(y1) - math.log(y0)))
+
+
+def _estimate(backend: str, curve: Curve, size: int) -> Estimate | None:
+    """The backend's time at ``size``: measured there, or interpolated between the
+    nearest measured sizes either side; None outside the measured range."""
+    if size in curve:
+        run, seconds = curve[size]
+        return Estimate(backend, seconds, (run,))
+    below = [s for s in curve if s < size]
+    above = [s for s in curve if s > size]
+    if not below or not above:
+        return None
+    (low, low_s), (high, high_s) = curve[max(below)], curve[min(above)]
+    seconds = _log_lerp(low.record.size, low_s, high.record.size, high_s, size)
+    return Estimate(backend, seconds, (low, high))
+
+
+def _measure(
+    path: os.PathLike[str],
+    query: _Query,
+    size: int,
+    backends: Sequence[str],
+    budget_s: float | None,
+) -> tuple[dict[str, StoredRun], dict[str, str]]:
+    """Measure ``backends`` at ``size`` in workers, store every outcome; (runs, skipped).
+
+    With a budget, each backend still to measure gets an equal share of what is left;
+    one that does not finish in its share is skipped (and not stored), as are those
+    left when the budget is spent.
+    """
+    requests = {
+        b: make_request(
+            query.kernel.name,
+            b,
+            size=size,
+            dtype=query.dtype,
+            threads=query.threads,
+            min_time=SELECTION_MIN_TIME_S,
+        )
+        for b in backends
+    }
+    deadline = None if budget_s is None else time.monotonic() + budget_s
+    stored: dict[str, StoredRun] = {}
+    skipped: dict[str, str] = {}
+    with Store(path) as store:
+
+        def keep(record: RunRecord) -> None:
+            run_id = store.add_run(record, kernel_version=query.kernel.version)
+            stored[record.backend] = StoredRun(
+                run_id, query.kernel.version, measured_at(record), record
+            )
+
+        runnable = []
+        for backend, request in requests.items():
+            reason = unavailable_reason(request)
+            if reason is None:
+                runnable.append(backend)
+            else:  # keyed by the versions in effect, so installing a library invalidates it
+                record = request.record("unavailable", reason)
+                record.versions = dict(query.versions[backend])
+                keep(record)
+        for index, backend in enumerate(runnable):
+            request = requests[backend]
+            if deadline is not None:
+                share = (deadline - time.monotonic()) / (len(runnable) - index)
+                if share < SMALLEST_SHARE_S:
+                    skipped[backend] = f"not measured: the {budget_s:g} s budget was spent"
+                    continue
+                request = dataclasses.replace(request, timeout=min(request.timeout, share))
+            record = execute(request)
+            if deadline is not None and record.status == "timeout":
+                skipped[backend] = (
+                    f"not measured: no result within its {request.timeout:.3g} s share "
+                    f"of the {budget_s:g} s budget"
+                )
+                continue
+            keep(record)
+    return stored, skipped
+
+
+def _parameter_names(kernel: KernelSpec, backend: str) -> list[str]:
+    compute = kernel.implementation(backend).compute
+    return list(inspect.signature(compute).parameters)
+
+
+class Selected:
+    """A kernel bound to the backend that is fastest here: call it as the kernel is called.
+
+    ``selected(*inputs, **inputs)`` takes host data (NumPy arrays, scalars) and returns
+    host data; with ``data_on_device=True`` it takes and returns the backend's own
+    (device) data as its implementation does. The backend is loaded at the first call.
+
+    Attributes: ``backend`` and ``runner_up`` (names), ``ranking`` (Estimates, fastest
+    first), ``evidence`` (the run records behind the ranking), ``excluded`` (backend ->
+    why it cannot be chosen), ``measured`` (backends this call had to measure).
+    """
+
+    def __init__(
+        self,
+        kernel: KernelSpec,
+        size: int,
+        dtype: str,
+        threads: int,
+        ranking: list[Estimate],
+        excluded: dict[str, str],
+        measured: list[str],
+        data_on_device: bool,
+    ) -> None:
+        self.kernel = kernel
+        self.size = size
+        self.dtype = dtype
+        self.threads = threads
+        self.ranking = ranking
+        self.excluded = excluded
+        self.measured = measured
+        self.data_on_device = data_on_device
+        self._call: Callable[..., Any] = self._bind_and_call
+        self._release: weakref.finalize | None = None
+
+    @property
+    def backend(self) -> str:
+        return self.ranking[0].backend
+
+    @property
+    def runner_up(self) -> str | None:
+        return self.ranking[1].backend if len(self.ranking) > 1 else None
+
+    @property
+    def evidence(self) -> list[RunRecord]:
+        return [run.record for estimate in self.ranking for run in estimate.runs]
+
+    @property
+    def metric(self) -> str:
+        return "median kernel time" if self.data_on_device else "end-to-end time"
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        return self._call(*args, **kwargs)
+
+    def _bind_and_call(self, *args: Any, **kwargs: Any) -> Any:
+        self._call = self._bind()
+        return self._call(*args, **kwargs)
+
+    def _bind(self) -> Callable[..., Any]:
+        """The fastest call this backend allows: its compute itself where nothing moves."""
+        backend = type(get_backend(self.backend))()  # its own instance (a PyPy process)
+        availability = backend.available()
+        if not availability:
+            raise AccelError(
+                f"{self.backend} was chosen from stored runs but cannot run now: "
+                f"{availability.reason}; call fastest(..., refresh=True)"
+            )
+        backend.configure(self.threads)
+        compute = backend.load(self.kernel)
+        self._release = weakref.finalize(self, backend.close)
+        kind = type(backend)
+        runs_in_place = kind.bind is Backend.bind
+        if runs_in_place and (
+            self.data_on_device
+            or (kind.to_device is Backend.to_device and kind.from_device is Backend.from_device)
+        ):
+            return compute
+        names = _parameter_names(self.kernel, self.backend)
+        bind, to_device, from_device = backend.bind, backend.to_device, backend.from_device
+
+        def named(args: tuple[Any, ...], kwargs: dict[str, Any]) -> dict[str, Any]:
+            if len(args) > len(names):
+                raise TypeError(f"{self.kernel.name} takes the inputs {', '.join(names)}")
+            return {**dict(zip(names, args, strict=False)), **kwargs}
+
+        if self.data_on_device:
+            return lambda *args, **kwargs: bind(compute, named(args, kwargs))()
+        return lambda *args, **kwargs: from_device(bind(compute, to_device(named(args, kwargs)))())
+
+    def close(self) -> None:
+        """Release what the backend holds (a PyPy process, device memory); rebinds on next call."""
+        if self._release is not None:
+            self._release()
+            self._release = None
+        self._call = self._bind_and_call
+
+    def __repr__(self) -> str:
+        best = self.ranking[0]
+        return (
+            f"<Selected {self.kernel.name} size={self.size} {self.dtype}: {best.backend} "
+            f"({best.seconds:.3g} s {self.metric}), runner-up {self.runner_up}>"
+        )
+
+
+def fastest(
+    kernel: str,
+    size: int,
+    *,
+    dtype: str | None = None,
+    backends: Iterable[str] | None = None,
+    data_on_device: bool = False,
+    budget_s: float | None = None,
+    refresh: bool = False,
+    store: Store | str | os.PathLike[str] | None = None,
+) -> Selected:
+    """The backend that runs ``kernel`` at ``size`` fastest here, bound and ready to call.
+
+    Reads the store (default: the user's); measures what is missing in worker
+    processes and stores it. ``backends`` limits the candidates (default: every
+    backend the kernel has); ``budget_s`` bounds the seconds spent measuring
+    (backends that do not fit are skipped, and ``excluded`` says so); ``refresh``
+    measures every candidate anew. Raises :class:`NoBackendError` when no candidate
+    works, with the reason for each.
+    """
+    query = _query(kernel, dtype, backends)
+    size, _ = resolve_size(query.kernel, size, None)
+    if budget_s is not None and not budget_s >= 0:
+        raise UsageError(f"budget_s must be seconds >= 0, got {budget_s!r}")
+    path = store_path(store)
+    exact = {} if refresh else {b: run for (b, _), run in _stored(path, query, size).items()}
+    missing = [b for b in query.backends if b not in exact]
+    estimates: dict[str, Estimate] = {}
+    if missing and not refresh:
+        curves = _curves(
+            _stored(path, dataclasses.replace(query, backends=tuple(missing)), None), data_on_device
+        )
+        for backend in missing:
+            found = _estimate(backend, curves.get(backend, {}), size)
+            if found is not None:
+                estimates[backend] = found
+        missing = [b for b in missing if b not in estimates]
+    skipped: dict[str, str] = {}
+    measured: dict[str, StoredRun] = {}
+    if missing:
+        measured, skipped = _measure(path, query, size, missing, budget_s)
+        exact.update(measured)
+    excluded = dict(query.not_applicable)
+    for backend, run in exact.items():
+        seconds = _seconds(run.record, data_on_device)
+        if run.record.ok and seconds is not None:
+            estimates[backend] = Estimate(backend, seconds, (run,))
+        else:
+            excluded[backend] = (
+                f"{run.record.status}: {run.record.reason or 'no timing'} (run {run.id})"
+            )
+    excluded.update(skipped)
+    if not estimates:
+        why = "; ".join(f"{b}: {reason}" for b, reason in excluded.items())
+        raise NoBackendError(
+            f"no backend can run {query.kernel.name} at size {size} ({query.dtype}) here: {why}"
+        )
+    order = {b: i for i, b in enumerate(query.backends)}
+    ranking = sorted(estimates.values(), key=lambda e: (e.seconds, order[e.backend]))
+    return Selected(
+        query.kernel,
+        size,
+        query.dtype,
+        query.threads,
+        ranking,
+        excluded,
+        [b for b, run in measured.items() if run.record.status != "unavailable"],
+        data_on_device,
+    )
+
+
+def crossovers(
+    kernel: str,
+    *,
+    dtype: str | None = None,
+    backends: Iterable[str] | None = None,
+    data_on_device: bool = False,
+    store: Store | str | os.PathLike[str] | None = None,
+) -> list[Crossover]:
+    """Sizes where the fastest backend changes, from the runs stored for this machine.
+
+    At every stored size the winner is the backend with the least time (measured
+    there or interpolated between its neighbours); where it changes between two
+    sizes, the crossing of the two backends' log-log lines estimates the size.
+    """
+    query = _query(kernel, dtype, backends)
+    curves = _curves(_stored(store_path(store), query, None), data_on_device)
+    return _crossovers(curves)
+
+
+def _crossovers(curves: dict[str, Curve]) -> list[Crossover]:
+    def time_at(backend: str, size: int) -> float | None:
+        found = _estimate(backend, curves[backend], size)
+        return None if found is None else found.seconds
+
+    winners = []
+    for size in sorted({s for curve in curves.values() for s in curve}):
+        timed = [(t, b) for b in curves if (t := time_at(b, size)) is not None]
+        winners.append((size, min(timed)[1]))
+    found = []
+    for (low, below), (high, above) in pairwise(winners):
+        if below == above:
+            continue
+        ends = [
+            time_at(below, low),
+            time_at(above, low),
+            time_at(below, high),
+            time_at(above, high),
+        ]
+        crossing = None
+        if None not in ends:
+            gap_low = math.log(ends[0] / ends[1])  # <= 0: `below` wins at low
+            gap_high = math.log(ends[2] / ends[3])  # >= 0: `above` wins at high
+            if gap_high != gap_low:
+                fraction = gap_low / (gap_low - gap_high)
+                crossing = math.exp(math.log(low) + fraction * (math.log(high) - math.log(low)))
+        found.append(Crossover(low, high, below, above, crossing))
+    return found

@@ -1,0 +1,544 @@
+"""The results store: every run record and the machine it ran on, in one SQLite file.
+
+Safe with several processes writing at once: the file is in WAL mode, every write is
+one ``BEGIN IMMEDIATE`` transaction, and a writer waits (busy timeout) rather than
+fails while another one commits. Readers never see half of a write.
+
+The file is ours only if it carries our marker (SQLite ``application_id``) and a
+schema version this accel can read. Anything else - not SQLite at all, somebody
+else's SQLite database, a store written by a newer accel - is refused with a
+:class:`StoreError` before a single byte of it is written.
+
+>>> from accel.store import Store
+>>> with Store("/tmp/results.sqlite") as store:          # doctest: +SKIP
+...     run_id = store.add_run(record)
+...     [run.record.backend for run in store.runs(kernel="julia", limit=5)]
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import sqlite3
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any, Literal, Union
+
+from .errors import AccelError, UsageError
+from .record import RunRecord
+
+#: Version of the tables below; a store written with a higher one is refused.
+SCHEMA_VERSION = 1
+#: SQLite ``application_id`` marking a file as an accel store ("ACCL").
+APPLICATION_ID = 0x4143434C
+#: Name and version of the JSON document written by :meth:`Store.export`.
+EXPORT_FORMAT = "accel-results"
+EXPORT_VERSION = 1
+STORE_FILE = "results.sqlite"
+BUSY_TIMEOUT_S = 60.0
+SQLITE_MAGIC = b"SQLite format 3\x00"
+
+_SCHEMA = """
+CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE machines (
+    fingerprint TEXT PRIMARY KEY,
+    report TEXT NOT NULL,
+    first_seen TEXT NOT NULL
+);
+CREATE TABLE runs (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    digest TEXT NOT NULL UNIQUE,
+    kernel TEXT NOT NULL,
+    kernel_version TEXT NOT NULL,
+    backend TEXT NOT NULL,
+    size INTEGER NOT NULL,
+    dtype TEXT NOT NULL,
+    threads INTEGER,
+    status TEXT NOT NULL,
+    median_s REAL,
+    end_to_end_s REAL,
+    machine TEXT NOT NULL,
+    versions TEXT NOT NULL,
+    created_at TEXT NOT NULL,
+    record TEXT NOT NULL
+);
+CREATE INDEX runs_by_key ON runs (machine, kernel, dtype, size, backend);
+CREATE INDEX runs_by_time ON runs (created_at);
+"""
+
+
+class StoreError(AccelError):
+    """The store file cannot be used as it is; the message names the file and what to do."""
+
+
+def default_store_path() -> Path:
+    """``$ACCEL_HOME/results.sqlite``, else ``${XDG_CACHE_HOME:-~/.cache}/accel/results.sqlite``."""
+    home = os.environ.get("ACCEL_HOME")
+    if home:
+        return Path(home) / STORE_FILE
+    cache = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return Path(cache) / "accel" / STORE_FILE
+
+
+def store_path(store: Store | str | os.PathLike[str] | None) -> Path:
+    """The file behind ``store``: a Store's own, a given path, or the default store's."""
+    if isinstance(store, Store):
+        return store.path
+    if store is None:
+        return default_store_path()
+    if isinstance(store, bool):
+        raise UsageError("store must be a path, a Store or None (the default store)")
+    return Path(store)
+
+
+def now_utc() -> str:
+    """The current time as ISO 8601 in UTC, to the second."""
+    return datetime.now(timezone.utc).isoformat(timespec="seconds")
+
+
+def utc_timestamp(text: str) -> str:
+    """``text`` (ISO 8601; a bare date or naive time counts as UTC) as UTC ISO 8601."""
+    try:
+        moment = datetime.fromisoformat(text)
+    except (TypeError, ValueError):
+        raise UsageError(f"not a date or ISO 8601 time: {text!r} (e.g. 2026-01-31)") from None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=timezone.utc)
+    return moment.astimezone(timezone.utc).isoformat(timespec="seconds")
+
+
+def record_digest(record: RunRecord) -> str:
+    """SHA-256 of the record's canonical JSON: the same run stored twice is one row."""
+    canonical = json.dumps(record.to_dict(), sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def local_kernel_version(kernel: str) -> str:
+    """The catalogue's version of ``kernel``, or '' for a kernel this accel does not have."""
+    from .kernels import UnknownKernelError, get_kernel
+
+    try:
+        return get_kernel(kernel).version
+    except UnknownKernelError:
+        return ""
+
+
+@dataclass(frozen=True)
+class StoredRun:
+    """One row of the store: the run record with its id, kernel version and time."""
+
+    id: int
+    kernel_version: str
+    created_at: str
+    record: RunRecord
+
+
+@contextmanager
+def _sqlite_errors(path: Path) -> Iterator[None]:
+    """Turn SQLite's errors into a StoreError that names the file."""
+    try:
+        yield
+    except sqlite3.DatabaseError as exc:
+        raise StoreError(
+            f"{path} cannot be used as an accel store ({exc}); "
+            "move it aside or pass another file with --store"
+        ) from None
+
+
+class Store:
+    """An open accel store; use as a context manager or call :meth:`close`.
+
+    ``readonly=True`` opens the file so that nothing can be written to it (a missing
+    file is then an error); otherwise a missing file is created with our schema.
+    """
+
+    def __init__(self, path: str | os.PathLike[str] | None = None, *, readonly: bool = False):
+        self.path = store_path(path)
+        self.readonly = readonly
+        self._refuse_foreign_bytes()
+        with _sqlite_errors(self.path):
+            self._conn = self._connect()
+            try:
+                self._check_or_create_schema()
+                if not readonly:
+                    self._conn.execute("PRAGMA journal_mode=WAL")
+            except BaseException:
+                self._conn.close()
+                raise
+
+    # -- opening -----------------------------------------------------------------
+
+    def _refuse_foreign_bytes(self) -> None:
+        """Refuse a file that is not SQLite at all, without letting SQLite touch it."""
+        if not self.path.exists():
+            if self.readonly:
+                raise StoreError(f"no store at {self.path} yet: nothing has been stored there")
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            return
+        if self.path.is_dir():
+            raise StoreError(f"{self.path} is a folder; pass a file path with --store")
+        with open(self.path, "rb") as handle:
+            head = handle.read(len(SQLITE_MAGIC))
+        if head and head != SQLITE_MAGIC:
+            raise StoreError(
+                f"{self.path} is not an SQLite database, so not an accel store; "
+                "it was left untouched: move it aside or pass another file with --store"
+            )
+
+    def _connect(self) -> sqlite3.Connection:
+        if self.readonly:
+            uri = f"file:{self.path.resolve().as_posix()}?mode=ro"
+            conn = sqlite3.connect(uri, uri=True, timeout=BUSY_TIMEOUT_S, isolation_level=None)
+        else:
+            conn = sqlite3.connect(self.path, timeout=BUSY_TIMEOUT_S, isolation_level=None)
+        conn.execute(f"PRAGMA busy_timeout = {int(BUSY_TIMEOUT_S * 1000)}")
+        return conn
+
+    def _marker(self) -> tuple[int, int]:
+        """(application_id, number of tables) as the file stands."""
+        (application_id,) = self._conn.execute("PRAGMA application_id").fetchone()
+        (tables,) = self._conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
+        return application_id, tables
+
+    def _check_or_create_schema(self) -> None:
+        application_id, tables = self._marker()
+        if application_id == 0 and tables == 0 and not self.readonly:
+            with self._write():  # another process may be creating it right now: look again
+                application_id, tables = self._marker()
+                if application_id == 0 and tables == 0:
+                    for statement in _SCHEMA.split(";"):
+                        self._conn.execute(statement)
+                    self._conn.execute(f"PRAGMA application_id = {APPLICATION_ID}")
+                    self._conn.executemany(
+                        "INSERT INTO meta (key, value) VALUES (?, ?)",
+                        [("schema_version", str(SCHEMA_VERSION)), ("created_at", now_utc())],
+                    )
+                    return
+        if application_id != APPLICATION_ID:
+            raise StoreError(
+                f"{self.path} is an SQLite database but not an accel store (no accel marker); "
+                "it was left untouched: pass another file with --store"
+            )
+        row = self._conn.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
+        version = int(row[0]) if row and str(row[0]).isdigit() else 0
+        if version < 1:
+            raise StoreError(
+                f"{self.path} has the accel marker but no schema version: damaged; "
+                "move it aside or pass another file with --store"
+            )
+        if version > SCHEMA_VERSION:
+            raise StoreError(
+                f"{self.path} was written by a newer accel (store schema {version}; this accel "
+                f"reads up to {SCHEMA_VERSION}): upgrade accel, or pass another file with --store"
+            )
+
+    @contextmanager
+    def _write(self) -> Iterator[None]:
+        """One write transaction, taken at once so that concurrent writers queue."""
+        if self.readonly:
+            raise StoreError(f"{self.path} was opened read-only")
+        self._conn.execute("BEGIN IMMEDIATE")
+        try:
+            yield
+        except BaseException:
+            self._conn.execute("ROLLBACK")
+            raise
+        self._conn.execute("COMMIT")
+
+    def close(self) -> None:
+        self._conn.close()
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # -- writing -----------------------------------------------------------------
+
+    def add_run(self, record: RunRecord, *, kernel_version: str | None = None) -> int:
+        """Store one run (and this machine's hardware report if new); returns the run's id."""
+        return self.add_runs([record], kernel_version=kernel_version)[0]
+
+    def add_runs(
+        self, records: Iterable[RunRecord], *, kernel_version: str | None = None
+    ) -> list[int]:
+        """Store several runs in one transaction: all of them or, on an error, none.
+
+        A record already in the store (the very same JSON) is not stored again; its
+        existing id is returned. ``kernel_version`` defaults to the catalogue's.
+        """
+        rows = [
+            _run_row(r, kernel_version or local_kernel_version(r.kernel), measured_at(r))
+            for r in records
+        ]
+        reports = self._new_local_reports({row["machine"] for row in rows})
+        with _sqlite_errors(self.path), self._write():
+            self._insert_machines(reports)
+            return [self._insert_run(row) for row in rows]
+
+    def _new_local_reports(self, machines: set[str]) -> list[dict[str, Any]]:
+        """This machine's hardware report, if runs from it arrive and the store lacks it."""
+        with _sqlite_errors(self.path):
+            known = {m for (m,) in self._conn.execute("SELECT fingerprint FROM machines")}
+        if not machines - known - {""}:
+            return []
+        from .runner import machine_fingerprint
+
+        local = machine_fingerprint()
+        if local not in machines - known:
+            return []
+        from .hardware import cached_probe
+
+        return [{"fingerprint": local, "report": cached_probe().to_dict(), "first_seen": now_utc()}]
+
+    def _insert_machines(self, machines: Iterable[dict[str, Any]]) -> None:
+        self._conn.executemany(
+            "INSERT OR IGNORE INTO machines (fingerprint, report, first_seen) VALUES (?, ?, ?)",
+            [(m["fingerprint"], json.dumps(m["report"]), m["first_seen"]) for m in machines],
+        )
+
+    def _insert_run(self, row: dict[str, Any]) -> int:
+        cursor = self._conn.execute(
+            f"INSERT OR IGNORE INTO runs ({', '.join(row)}) VALUES ({', '.join('?' * len(row))})",
+            list(row.values()),
+        )
+        if cursor.rowcount == 1:
+            return int(cursor.lastrowid)
+        (existing,) = self._conn.execute(
+            "SELECT id FROM runs WHERE digest = ?", (row["digest"],)
+        ).fetchone()
+        return int(existing)
+
+    # -- reading -----------------------------------------------------------------
+
+    def runs(
+        self,
+        *,
+        kernel: str | None = None,
+        backend: str | Iterable[str] | None = None,
+        machine: str | None = None,
+        since: str | None = None,
+        size: int | None = None,
+        dtype: str | None = None,
+        threads: int | None = None,
+        kernel_version: str | None = None,
+        status: str | None = None,
+        limit: int | None = None,
+    ) -> list[StoredRun]:
+        """Stored runs matching every filter given, newest first.
+
+        ``machine`` matches a fingerprint or its beginning; ``since`` is an ISO date or
+        time (UTC unless it says otherwise); ``backend`` is one name or several.
+        """
+        where, values = [], []
+        for column, value in (
+            ("kernel", kernel),
+            ("size", size),
+            ("dtype", dtype),
+            ("threads", threads),
+            ("kernel_version", kernel_version),
+            ("status", status),
+        ):
+            if value is not None:
+                where.append(f"{column} = ?")
+                values.append(value)
+        if backend is not None:
+            names = [backend] if isinstance(backend, str) else list(backend)
+            where.append(f"backend IN ({', '.join('?' * len(names))})")
+            values.extend(names)
+        if machine:
+            where.append("substr(machine, 1, ?) = ?")
+            values.extend([len(machine), machine])
+        if since is not None:
+            where.append("created_at >= ?")
+            values.append(utc_timestamp(since))
+        sql = "SELECT id, kernel_version, created_at, record FROM runs"
+        if where:
+            sql += " WHERE " + " AND ".join(where)
+        sql += " ORDER BY created_at DESC, id DESC"
+        if limit is not None:
+            if limit < 1:
+                raise UsageError(f"limit must be at least 1, got {limit}")
+            sql += f" LIMIT {int(limit)}"
+        with _sqlite_errors(self.path):
+            rows = self._conn.execute(sql, values).fetchall()
+        return [
+            StoredRun(id=i, kernel_version=v, created_at=c, record=_parse_record(r, self.path, i))
+            for i, v, c, r in rows
+        ]
+
+    def count(self) -> int:
+        """How many runs the store holds."""
+        with _sqlite_errors(self.path):
+            return int(self._conn.execute("SELECT count(*) FROM runs").fetchone()[0])
+
+    def machines(self, fingerprints: Iterable[str] | None = None) -> list[dict[str, Any]]:
+        """Stored machines as ``{"fingerprint", "report", "first_seen"}``, oldest first."""
+        sql = "SELECT fingerprint, report, first_seen FROM machines"
+        values: list[str] = []
+        if fingerprints is not None:
+            values = sorted(set(fingerprints))
+            sql += f" WHERE fingerprint IN ({', '.join('?' * len(values))})"
+        with _sqlite_errors(self.path):
+            rows = self._conn.execute(sql + " ORDER BY first_seen, fingerprint", values).fetchall()
+        return [{"fingerprint": f, "report": json.loads(r), "first_seen": s} for f, r, s in rows]
+
+    # -- moving between machines ---------------------------------------------------
+
+    def export(self, **filters: Any) -> dict[str, Any]:
+        """Runs matching ``filters`` (as :meth:`runs` takes them) and their machines, as JSON."""
+        runs = self.runs(**filters)
+        return {
+            "format": EXPORT_FORMAT,
+            "format_version": EXPORT_VERSION,
+            "exported_at": now_utc(),
+            "machines": self.machines({run.record.machine for run in runs}),
+            "runs": [
+                {
+                    "kernel_version": run.kernel_version,
+                    "created_at": run.created_at,
+                    "record": run.record.to_dict(),
+                }
+                for run in reversed(runs)  # oldest first: imports keep the order of measurement
+            ],
+        }
+
+    def import_(self, document: Any, source: str = "the document") -> tuple[int, int]:
+        """Add every run and machine of an export document, all or nothing.
+
+        Every record is validated first (:meth:`RunRecord.from_dict`); one bad record
+        and nothing is written. Runs keep their machine fingerprint. Returns (runs
+        added, runs already present).
+        """
+        machines, runs = validate_export(document, source)
+        with _sqlite_errors(self.path), self._write():
+            before = self._conn.execute("SELECT count(*) FROM runs").fetchone()[0]
+            self._insert_machines(machines)
+            for run in runs:
+                self._insert_run(run)
+            after = self._conn.execute("SELECT count(*) FROM runs").fetchone()[0]
+        return after - before, len(runs) - (after - before)
+
+
+def measured_at(record: RunRecord) -> str:
+    """When the run was measured: its own start time, or now for a run never started."""
+    if record.started_at:
+        try:
+            return utc_timestamp(record.started_at)
+        except UsageError:
+            pass
+    return now_utc()
+
+
+def _run_row(record: RunRecord, kernel_version: str, created_at: str) -> dict[str, Any]:
+    return {
+        "digest": record_digest(record),
+        "kernel": record.kernel,
+        "kernel_version": kernel_version,
+        "backend": record.backend,
+        "size": record.size,
+        "dtype": record.dtype,
+        "threads": record.threads,
+        "status": record.status,
+        "median_s": record.median_s,
+        "end_to_end_s": record.end_to_end_s,
+        "machine": record.machine,
+        "versions": json.dumps(record.versions, sort_keys=True),
+        "created_at": created_at,
+        "record": record.to_json(indent=None),
+    }
+
+
+def _parse_record(text: str, path: Path, run_id: int) -> RunRecord:
+    try:
+        return RunRecord.from_dict(json.loads(text))
+    except (ValueError, TypeError) as exc:
+        raise StoreError(f"{path}: run {run_id} cannot be read: {exc}") from None
+
+
+def validate_export(document: Any, source: str) -> tuple[list[dict], list[dict]]:
+    """Machines and run rows of an export document; StoreError at the first fault.
+
+    Every record goes through :meth:`RunRecord.from_dict` (so a record of a newer
+    schema, an unknown status or a missing field is refused) and the fields the store
+    indexes are type-checked.
+    """
+
+    def fault(where: str, what: str) -> StoreError:
+        return StoreError(f"{source}: {where}: {what}; nothing was imported")
+
+    if not isinstance(document, dict) or document.get("format") != EXPORT_FORMAT:
+        raise fault("top level", f"not an accel export (expected format {EXPORT_FORMAT!r})")
+    version = document.get("format_version")
+    if not isinstance(version, int) or version > EXPORT_VERSION:
+        raise fault(
+            "format_version",
+            f"{version!r} is not readable by this accel (reads up to {EXPORT_VERSION}); upgrade",
+        )
+    machines, runs = document.get("machines"), document.get("runs")
+    if not isinstance(machines, list) or not isinstance(runs, list):
+        raise fault("top level", "'machines' and 'runs' must be lists")
+    for i, machine in enumerate(machines):
+        if not (
+            isinstance(machine, dict)
+            and isinstance(machine.get("fingerprint"), str)
+            and isinstance(machine.get("report"), dict)
+            and isinstance(machine.get("first_seen"), str)
+        ):
+            raise fault(f"machine {i}", "needs a fingerprint, a report object and first_seen")
+    rows = []
+    for i, run in enumerate(runs):
+        try:
+            if not isinstance(run, dict) or not isinstance(run.get("record"), dict):
+                raise ValueError("not an object with a 'record'")
+            record = RunRecord.from_dict(run["record"])
+            _check_record_fields(record)
+            kernel_version, created_at = run.get("kernel_version"), run.get("created_at")
+            if not isinstance(kernel_version, str) or not isinstance(created_at, str):
+                raise ValueError("kernel_version and created_at must be strings")
+            rows.append(_run_row(record, kernel_version, utc_timestamp(created_at)))
+        except (ValueError, TypeError) as exc:
+            raise fault(f"run {i}", str(exc)) from None
+    return machines, rows
+
+
+def _check_record_fields(record: RunRecord) -> None:
+    """The fields the store indexes have the types it needs."""
+    for name in ("kernel", "backend", "dtype", "machine"):
+        if not isinstance(getattr(record, name), str):
+            raise ValueError(f"{name} must be a string")
+    if isinstance(record.size, bool) or not isinstance(record.size, int) or record.size < 1:
+        raise ValueError(f"size must be a positive whole number, got {record.size!r}")
+    if not all(isinstance(s, (int, float)) for s in record.samples_s):
+        raise ValueError("samples_s must be numbers")
+    if not isinstance(record.versions, dict):
+        raise ValueError("versions must be an object")
+
+
+#: What a ``store=`` argument of a measuring function accepts: a Store, a path,
+#: None (the default store) or False (store nothing).
+StoreOption = Union[Store, str, "os.PathLike[str]", Literal[False], None]
+
+
+def recorder(store: StoreOption) -> Callable[[RunRecord], RunRecord]:
+    """A function that stores a record in ``store`` and returns it (``False``: stores nothing).
+
+    The store is opened and checked now, so a bad store file fails before any
+    measurement rather than after it.
+    """
+    if store is False:
+        return lambda record: record
+    path = store_path(store)
+    Store(path).close()
+
+    def save(record: RunRecord) -> RunRecord:
+        with Store(path) as target:
+            target.add_run(record)
+        return record
+
+    return save
