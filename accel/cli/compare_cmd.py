@@ -33,5 +33,7 @@ def run(args: argparse.Namespace) -> int:
             print(table(*counter_rows(records, parse_events(args.events))))
         else:
             print(table(*compare_rows(records)))
-        print("\n".join(compare_notes(records)))
+        notes = compare_notes(records)
+        if notes:
+            print("\n" + "\n".join(notes))  # a blank line ends the table
     return 0 if all(r.status in ("ok", "unavailable") for r in records) else 1
