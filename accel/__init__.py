@@ -17,12 +17,22 @@ if TYPE_CHECKING:
     from .errors import AccelError, UsageError
     from .record import RunRecord
     from .runner import compare, run
+    from .selection import fastest
 
-__all__ = ["AccelError", "RunRecord", "UsageError", "__version__", "compare", "run"]
+__all__ = [
+    "AccelError",
+    "RunRecord",
+    "UsageError",
+    "__version__",
+    "compare",
+    "fastest",
+    "run",
+]
 
 _LAZY = {
     "run": "runner",
     "compare": "runner",
+    "fastest": "selection",
     "RunRecord": "record",
     "AccelError": "errors",
     "UsageError": "errors",

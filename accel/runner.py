@@ -27,6 +27,7 @@ from .counters import DEFAULT_EVENTS, CounterPlan, parse_events, plan_counters
 from .errors import UsageError, choose
 from .kernels import KernelSpec, UnknownKernelError, get_kernel
 from .record import RunRecord
+from .store import StoreOption, recorder
 
 DEFAULT_TIMEOUT_S = 600.0
 STDERR_TAIL_LINES = 30
@@ -281,25 +282,37 @@ def _exit_reason(returncode: int | None, stderr: str, error: Exception) -> str:
     return f"{how}: {last[0][:300]}"
 
 
-def run(kernel: str, backend: str, **options: Any) -> RunRecord:
+def run(kernel: str, backend: str, *, store: StoreOption = None, **options: Any) -> RunRecord:
     """Measure ``kernel`` on ``backend`` in a fresh process and return its run record.
 
     Options: ``size`` or ``preset`` (default ``"S"``), ``dtype``, ``threads``,
     ``repeats``, ``min_time``, ``seed``, ``params``, ``timeout``, ``counters`` (perf
     counters over the timed repetitions; default off) and ``events``. Bad arguments
     raise :class:`accel.UsageError`; everything that happens in the run is in the record.
+    The record is stored in ``store`` (a path or Store; None: the default store;
+    False: not stored).
     """
-    return execute(make_request(kernel, backend, **options))
+    request = make_request(kernel, backend, **options)
+    save = recorder(store)
+    return save(execute(request))
 
 
-def compare(kernel: str, backends: Iterable[str] | None = None, **options: Any) -> list[RunRecord]:
+def compare(
+    kernel: str,
+    backends: Iterable[str] | None = None,
+    *,
+    store: StoreOption = None,
+    **options: Any,
+) -> list[RunRecord]:
     """Run ``kernel`` on every backend (or those named), one fresh process each.
 
     Unavailable backends are included as records with status ``unavailable`` and
     the reason. Records come back in backend order; sort them as you need. Counters
     are on unless ``counters=False`` (each record says why where perf cannot count).
+    Each record is stored in ``store`` as it arrives (as :func:`run` does).
     """
     options["counters"] = options.get("counters") is not False
     names = list(backends) if backends is not None else list(BACKEND_NAMES)
     requests = [make_request(kernel, name, **options) for name in names]
-    return [execute(request) for request in requests]
+    save = recorder(store)
+    return [save(execute(request)) for request in requests]

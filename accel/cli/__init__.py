@@ -19,6 +19,11 @@ COMMANDS: tuple[str, ...] = (
     "run_cmd",
     "compare_cmd",
     "hardware_cmd",
+    "sweep_cmd",
+    "select_cmd",
+    "history_cmd",
+    "export_cmd",
+    "import_cmd",
 )
 
 

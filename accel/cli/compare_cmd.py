@@ -8,7 +8,7 @@ import json
 from ..counters import parse_events
 from ..runner import compare
 from .format import compare_notes, compare_rows, counter_rows, table
-from .options import add_measure_options, measure_options
+from .options import add_measure_options, add_store_options, measure_options, store_option
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -18,12 +18,13 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "--backends", help="comma-separated backends (default: all, unavailable ones listed)"
     )
     add_measure_options(parser)
+    add_store_options(parser, skippable=True)
     parser.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
     backends = [b.strip() for b in args.backends.split(",") if b.strip()] if args.backends else None
-    records = compare(args.kernel, backends, **measure_options(args))
+    records = compare(args.kernel, backends, store=store_option(args), **measure_options(args))
     if args.json:
         print(json.dumps([r.to_dict() for r in records], indent=2))
     else:

@@ -9,11 +9,18 @@ from ..counters import DEFAULT_EVENTS
 from ..runner import DEFAULT_TIMEOUT_S
 
 
-def add_measure_options(parser: argparse.ArgumentParser) -> None:
-    """Size, dtype, threads and repetition options, as ``accel run`` and ``compare`` take them."""
-    size = parser.add_mutually_exclusive_group()
-    size.add_argument("--preset", help="a named size: S, M, L or book (default S)")
-    size.add_argument("--size", type=int, help="problem size (see 'accel kernels')")
+def add_measure_options(parser: argparse.ArgumentParser, *, single_size: bool = True) -> None:
+    """Size, dtype, threads and repetition options, as ``accel run`` and ``compare`` take them.
+
+    ``single_size=False`` leaves out ``--size``/``--preset`` for commands that take
+    several sizes their own way (``accel sweep --sizes``).
+    """
+    if single_size:
+        size = parser.add_mutually_exclusive_group()
+        size.add_argument("--preset", help="a named size: S, M, L or book (default S)")
+        size.add_argument("--size", type=int, help="problem size (see 'accel kernels')")
+    else:
+        parser.set_defaults(size=None, preset=None)
     parser.add_argument(
         "--dtype", help="data type (default: the kernel's first, see 'accel kernels')"
     )
@@ -57,3 +64,27 @@ def measure_options(args: argparse.Namespace) -> dict[str, Any]:
         "counters": args.counters,
         "events": args.events,
     }
+
+
+def add_store_options(parser: argparse.ArgumentParser, *, skippable: bool = False) -> None:
+    """``--store PATH`` (and, where storing is optional, ``--no-store``)."""
+    parser.add_argument(
+        "--store",
+        metavar="PATH",
+        help="results store (default $ACCEL_HOME/results.sqlite, else "
+        "~/.cache/accel/results.sqlite)",
+    )
+    if skippable:
+        parser.add_argument(
+            "--no-store", action="store_true", help="do not keep the run records in the store"
+        )
+
+
+def store_option(args: argparse.Namespace) -> str | bool | None:
+    """The ``store=`` argument from parsed options: a path, None (default store) or False."""
+    return False if getattr(args, "no_store", False) else args.store
+
+
+def comma_list(text: str | None) -> list[str] | None:
+    """``"numpy, numba_cpu"`` -> ``["numpy", "numba_cpu"]``; None stays None (the default)."""
+    return [item.strip() for item in text.split(",") if item.strip()] if text else None
