@@ -134,7 +134,7 @@ def library_path(source: str | os.PathLike, *, openmp: bool = False) -> Path:
     or this host's CPU changes.
     """
     compiler, version = _require_compiler()
-    return _library_path(Path(source), compiler, version, compile_flags(openmp))
+    return _library_path(Path(source).resolve(), compiler, version, compile_flags(openmp))
 
 
 def load_library(source: str | os.PathLike, *, openmp: bool = False) -> ctypes.CDLL:
@@ -145,7 +145,7 @@ def load_library(source: str | os.PathLike, *, openmp: bool = False) -> ctypes.C
     source at once: each writes its own temporary file and renames it into place,
     so a reader never sees a half-written library.
     """
-    source = Path(source)
+    source = Path(source).resolve()
     compiler, version = _require_compiler()
     flags = compile_flags(openmp)
     target = _library_path(source, compiler, version, flags)
