@@ -27,7 +27,10 @@ import shutil
 import subprocess
 import tempfile
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import numpy as np
 
 from ._reference_cache import _cache_dir
 
@@ -232,7 +235,7 @@ def _write_once(path: Path, text: str) -> Path:
     return path
 
 
-def pointer(array: Any) -> ctypes.c_void_p:
+def pointer(array: np.ndarray) -> ctypes.c_void_p:
     """The data pointer of a C-contiguous NumPy array, for passing to a C function.
 
     The caller keeps ``array`` alive for as long as C uses the pointer.

@@ -1,6 +1,7 @@
 """kernels/_native.py: compile with the system compiler, cache by content, fail with the reason."""
 
 import ctypes
+import json
 import os
 import subprocess
 import sys
@@ -11,6 +12,7 @@ import pytest
 from accel.kernels._native import (
     NO_COMPILER,
     NativeBuildError,
+    build_problem,
     find_compiler,
     library_path,
     load_library,
@@ -110,6 +112,22 @@ def test_missing_compiler_is_reported_with_what_to_do(cache_home, sum_source, mo
         load_library(sum_source)
 
 
+def test_compiler_without_openmp_leaves_serial_c_available(cache_home, tmp_path, monkeypatch):
+    real = find_compiler()[0]
+    no_openmp = tmp_path / "cc-without-openmp"
+    no_openmp.write_text(
+        "#!/bin/sh\n"
+        'for arg; do [ "$arg" = -fopenmp ] && '
+        "{ echo \"cc: error: unrecognized option '-fopenmp'\" >&2; exit 1; }; done\n"
+        f'exec {real} "$@"\n'
+    )
+    no_openmp.chmod(0o755)
+    monkeypatch.setenv("CC", str(no_openmp))
+    assert build_problem() is None
+    reason = build_problem(openmp=True)
+    assert reason is not None and "OpenMP" in reason and "unrecognized option" in reason
+
+
 def test_pointer_refuses_a_non_contiguous_array():
     with pytest.raises(ValueError, match="C-contiguous"):
         pointer(np.zeros((4, 4))[:, 1])
@@ -136,8 +154,6 @@ def test_openmp_build_takes_its_thread_count_from_omp_num_threads(cache_home, tm
 def test_backends_command_says_why_c_is_unavailable_without_a_compiler(accel_cli):
     result = accel_cli("backends", "--json", env={"CC": "/nonexistent"})
     assert result.returncode == 0, result.stderr
-    import json
-
     rows = {row["name"]: row for row in json.loads(result.stdout)}
     for name in ("c_native", "c_openmp"):
         assert rows[name]["available"] is False
