@@ -1,7 +1,9 @@
 """2D diffusion in C (``c_native.c``), compiled at first call and called through ctypes.
 
-The library is compiled, or found in the cache, on the first call, so the run
-record's first-call time includes compiling, as Numba's includes JIT compiling.
+The same source serves ``c_native`` (serial, the baseline Numba is measured
+against) and ``c_openmp`` (built with ``-fopenmp``, each step's rows shared among
+threads). The library is compiled, or found in the cache, on the first call, so the
+run record's first-call time includes compiling, as Numba's includes JIT compiling.
 """
 
 from __future__ import annotations
@@ -20,7 +22,6 @@ FUNCTIONS = {
     np.dtype(np.float64): ("diffusion_float64", ctypes.c_double),
     np.dtype(np.float32): ("diffusion_float32", ctypes.c_float),
 }
-_functions: dict[np.dtype, Callable[..., int]] = {}
 
 
 def _declare(library: ctypes.CDLL) -> dict[np.dtype, Callable[..., int]]:
@@ -34,12 +35,21 @@ def _declare(library: ctypes.CDLL) -> dict[np.dtype, Callable[..., int]]:
     return declared
 
 
-def compute(grid: np.ndarray, steps: int, dt: float, D: float) -> np.ndarray:
-    """The grid after ``steps`` steps, as a new array of the input's dtype."""
-    if not _functions:
-        _functions.update(_declare(load_library(SOURCE)))
-    buffers = (np.array(grid, order="C"), np.empty_like(grid, order="C"))
-    rows, cols = grid.shape
-    function = _functions[grid.dtype]
-    which = function(pointer(buffers[0]), pointer(buffers[1]), rows, cols, steps, dt * D)
-    return buffers[which]
+def compute_with(openmp: bool) -> Callable[..., np.ndarray]:
+    """A ``compute`` that builds (once) and calls the serial or the OpenMP library."""
+    functions: dict[np.dtype, Callable[..., int]] = {}
+
+    def compute(grid: np.ndarray, steps: int, dt: float, D: float) -> np.ndarray:
+        """The grid after ``steps`` steps, as a new array of the input's dtype."""
+        if not functions:
+            functions.update(_declare(load_library(SOURCE, openmp=openmp)))
+        buffers = (np.array(grid, order="C"), np.empty_like(grid, order="C"))
+        rows, cols = grid.shape
+        function = functions[grid.dtype]
+        which = function(pointer(buffers[0]), pointer(buffers[1]), rows, cols, steps, dt * D)
+        return buffers[which]
+
+    return compute
+
+
+compute = compute_with(openmp=False)

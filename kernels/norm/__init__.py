@@ -118,6 +118,7 @@ KERNEL = KernelSpec(
         "torch_cpu": "torch_impl",
         "torch_cuda": "torch_impl",
         "c_native": "c_native",
+        "c_openmp": "c_openmp",
     },
     package=__name__,
 )

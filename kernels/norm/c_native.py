@@ -1,5 +1,7 @@
 """Squared norm in C (``c_native.c``), compiled at first call and called through ctypes.
 
+The same source serves ``c_native`` (serial, the baseline Numba is measured
+against) and ``c_openmp`` (built with ``-fopenmp``, blocks shared among threads).
 The library is compiled, or found in the cache, on the first call, so the run
 record's first-call time includes compiling, as Numba's includes JIT compiling.
 """
@@ -20,7 +22,6 @@ FUNCTIONS = {
     np.dtype(np.float64): "norm_squared_float64",
     np.dtype(np.float32): "norm_squared_float32",
 }
-_functions: dict[np.dtype, Callable[..., float]] = {}
 
 
 def _declare(library: ctypes.CDLL) -> dict[np.dtype, Callable[..., float]]:
@@ -34,9 +35,18 @@ def _declare(library: ctypes.CDLL) -> dict[np.dtype, Callable[..., float]]:
     return declared
 
 
-def compute(v: np.ndarray) -> float:
-    """The sum of the squares of the elements of ``v``."""
-    if not _functions:
-        _functions.update(_declare(load_library(SOURCE)))
-    v = np.ascontiguousarray(v)
-    return _functions[v.dtype](pointer(v), v.size)
+def compute_with(openmp: bool) -> Callable[..., float]:
+    """A ``compute`` that builds (once) and calls the serial or the OpenMP library."""
+    functions: dict[np.dtype, Callable[..., float]] = {}
+
+    def compute(v: np.ndarray) -> float:
+        """The sum of the squares of the elements of ``v``."""
+        if not functions:
+            functions.update(_declare(load_library(SOURCE, openmp=openmp)))
+        v = np.ascontiguousarray(v)
+        return functions[v.dtype](pointer(v), v.size)
+
+    return compute
+
+
+compute = compute_with(openmp=False)
