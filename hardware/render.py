@@ -334,9 +334,14 @@ def render_text(report: HardwareReport) -> str:
     return "\n".join(out)
 
 
+def _md(text: str) -> str:
+    """Text safe inside Markdown: "<not supported>" must not vanish as an HTML tag."""
+    return text.replace("<", "&lt;").replace(">", "&gt;")
+
+
 def _md_table(headers: list[str], rows: list[list[str]]) -> list[str]:
     def esc(cell: str) -> str:
-        return cell.replace("|", "\\|").replace("\n", " ")
+        return _md(cell).replace("|", "\\|").replace("\n", " ")
 
     lines = ["| " + " | ".join(headers) + " |", "|" + "|".join("---" for _ in headers) + "|"]
     lines += ["| " + " | ".join(esc(cell) for cell in row) + " |" for row in rows]
@@ -383,7 +388,7 @@ def render_markdown(report: HardwareReport) -> str:
     out += ["", "**SIMD**", ""]
     out += _md_table(["who", "what"], [[k, v] for k, v in _simd_rows(report) if k != "! differs"])
     for note in report.simd.notes:
-        out += ["", f"> {note}"]
+        out += ["", f"> {_md(note)}"]
     out += ["", "**GPUs**", ""]
     g = report.gpu
     if g.devices:
@@ -406,7 +411,7 @@ def render_markdown(report: HardwareReport) -> str:
         )
         out += ["", f"Driver {g.driver_version or '?'}, CUDA {g.cuda_driver_version or '?'}"]
     else:
-        out.append(f"None: {g.none_reason or 'no NVIDIA GPU found'}")
+        out.append(_md(f"None: {g.none_reason or 'no NVIDIA GPU found'}"))
     m = report.measured
     if m is not None:
         out += [
@@ -431,5 +436,5 @@ def render_markdown(report: HardwareReport) -> str:
         if m.array_note:
             out += ["", f"Arrays: {m.array_note}."]
         for key, reason in m.reasons.items():
-            out.append(f"- {key}: {reason}")
+            out.append(_md(f"- {key}: {reason}"))
     return "\n".join(out) + "\n"

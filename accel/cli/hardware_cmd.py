@@ -72,7 +72,7 @@ def _backends_text(rows: list[dict[str, Any]]) -> str:
 def _backends_markdown(rows: list[dict[str, Any]]) -> str:
     lines = ["**Backends**", "", "| backend | available | reason |", "|---|---|---|"]
     for r in rows:
-        reason = str(r["reason"]).replace("|", "\\|")
+        reason = str(r["reason"]).replace("|", "\\|").replace("<", "&lt;").replace(">", "&gt;")
         lines.append(f"| {r['name']} | {'yes' if r['available'] else 'no'} | {reason} |")
     return "\n".join(lines)
 
