@@ -44,7 +44,10 @@ def event_cell(entry: dict, key: str = "per_call") -> str:
     """
     if entry["status"] != "counted":
         return "unsupported" if entry["status"] == "not supported" else entry["status"]
-    cell = count(entry[key]) + (f" {entry['unit']}" if entry["unit"] else "")
+    if entry["unit"] == "msec":  # task-clock, cpu-clock: CPU time
+        cell = seconds(entry[key] / 1e3)
+    else:
+        cell = count(entry[key]) + (f" {entry['unit']}" if entry["unit"] else "")
     fraction = entry.get("fraction")
     return cell + (f" ({fraction:.0%})" if fraction is not None and fraction < 0.995 else "")
 
@@ -66,10 +69,16 @@ def counter_lines(record) -> list[str]:
         for name, entry in counted["events"].items()
     ]
     lines.extend("  " + line for line in table(["event", "total", "per call"], rows).splitlines())
-    lines.append(
-        f"  IPC {_ratio(counted['ipc'], False)}, "
-        f"cache miss ratio {_ratio(counted['miss_ratio'], True)}"
-    )
+    derived = [
+        f"{label} {_ratio(counted[key], key == 'miss_ratio')}"
+        for label, key, needs in (
+            ("IPC", "ipc", {"instructions", "cycles"}),
+            ("cache miss ratio", "miss_ratio", {"cache-misses", "cache-references"}),
+        )
+        if needs <= set(counted["events"])
+    ]
+    if derived:
+        lines.append("  " + ", ".join(derived))
     if record.counters_reason:
         lines.append(f"  not counted: {record.counters_reason}")
     return lines
