@@ -22,6 +22,7 @@ def _args(*argv: str) -> argparse.Namespace:
 def cached_probe(monkeypatch, live_report):
     """Make the command reuse the session's probe; record what it was asked for."""
     calls = []
+    hw.cached_probe()  # fill the per-process cache with a real probe before probe is faked
 
     def fake_probe(measure=False, **kwargs):
         calls.append(measure)

@@ -11,6 +11,7 @@ import json
 import os
 import shutil
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -229,6 +230,6 @@ def test_import_is_cheap():
         "print(sorted(m for m in ('numpy','numba','llvmlite','torch','cupy','pynvml','archspec',"
         "'psutil') if m in sys.modules))"
     )
-    done = subprocess.run([os.sys.executable, "-c", code], capture_output=True, text=True)
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == "[]"
