@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from types import ModuleType
 from typing import Any
 
-KERNEL_NAMES: tuple[str, ...] = ("julia", "diffusion", "norm")
+KERNEL_NAMES: tuple[str, ...] = ("julia", "diffusion", "norm", "pi", "primes", "matmul")
 
 Inputs = dict[str, Any]
 

@@ -1,0 +1,9 @@
+"""Matrix multiply in C with OpenMP: ``c_native.c`` built with ``-fopenmp``.
+
+Threads share the blocks of 64 rows of C statically, as numba_parallel does; the
+thread count comes from OMP_NUM_THREADS.
+"""
+
+from .c_native import compute_with
+
+compute = compute_with(openmp=True)

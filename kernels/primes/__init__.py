@@ -1,0 +1,141 @@
+"""Counting primes by trial division, the example of "High Performance Python" chapter 9.
+
+The chapter checks every number of a range for primality by trial division by 2
+and then by the odd numbers up to its square root, and spreads the numbers over
+processes. Primes cost about sqrt(n)/2 divisions, most composites only a few, so
+the cost per number is very uneven: a lesson in load balancing.
+
+A number n is prime when n >= 2 and no d with d*d <= n divides it, with d = 2 and then
+d = 3, 5, 7, ... (the book's ``check_prime``, corrected to call 2 prime and 0 and 1 not).
+
+Inputs: ``numbers``, the int64 array of the numbers to test (the range [start, start +
+size)). Output: how many of them are prime, an integer.
+
+Presets are the chapter's own ranges: S is its range A (1e8 to 1e8 + 1e4), M its
+range B (1e8 + 1e5) and ``book`` its range C (1e8 to 1.01e8, the one it times). L is
+ten times range C from the same start.
+"""
+
+from __future__ import annotations
+
+import math
+import operator
+from typing import Any
+
+import numpy as np
+
+from .. import Inputs, KernelSpec, Preset, Verdict, Work
+from .._reference_cache import cached_array
+from ..pi import single_integer
+
+BOOK_START, BOOK_SIZE = 100_000_000, 1_000_000
+#: Largest number the kernels take: d*d stays below 2^63 for every trial divisor d.
+MAX_NUMBER = (1 << 62) - 1
+
+
+def make_inputs(size: int, dtype: str = "int64", seed: int = 0, start: int = BOOK_START) -> Inputs:
+    """The numbers ``start`` .. ``start + size - 1`` (int64; the seed is unused)."""
+    start = operator.index(start)
+    if start < 0 or start + size - 1 > MAX_NUMBER:
+        raise ValueError(f"numbers must lie in [0, 2^62): start={start}, size={size}")
+    return {"numbers": np.arange(start, start + size, dtype=np.int64)}
+
+
+def _base_primes(limit: int) -> np.ndarray:
+    """The primes up to ``limit``, by a plain sieve of Eratosthenes."""
+    sieve = np.ones(limit + 1, dtype=bool)
+    sieve[:2] = False
+    for p in range(2, math.isqrt(limit) + 1):
+        if sieve[p]:
+            sieve[p * p :: p] = False
+    return np.flatnonzero(sieve)
+
+
+def prime_flags(low: int, high: int) -> np.ndarray:
+    """Whether each of ``low`` .. ``high`` is prime, by a segmented sieve of Eratosthenes.
+
+    Independent of trial division: it crosses out the multiples of each prime p up to
+    sqrt(high), from p*p on, and never divides.
+    """
+    flags = np.ones(high - low + 1, dtype=bool)
+    flags[: max(0, 2 - low)] = False  # 0 and 1
+    for p in _base_primes(math.isqrt(high)).tolist():
+        first = max(p * p, -(-low // p) * p)
+        flags[first - low :: p] = False
+    return flags
+
+
+def reference(inputs: Inputs) -> int:
+    """How many of the numbers are prime, by the segmented sieve (cached on disk)."""
+    numbers = inputs["numbers"]
+    if numbers.size == 0:
+        return 0
+    low, high = int(numbers.min()), int(numbers.max())
+    key = f"primes-v{VERSION}-{numbers.size}-{low}-{high}-{int(numbers.sum())}"
+    return int(
+        cached_array(key, lambda: np.array(np.count_nonzero(prime_flags(low, high)[numbers - low])))
+    )
+
+
+def check(output: Any, inputs: Inputs) -> Verdict:
+    """Exactly the sieve's count of primes: counting is integer work, no tolerance applies."""
+    if output is None:
+        return Verdict(False, float("inf"), "no output returned")
+    count = single_integer(output)
+    if count is None:
+        return Verdict(False, float("inf"), f"expected one integer count, got {output!r:.80}")
+    expected = reference(inputs)
+    detail = (
+        f"{count} primes among {inputs['numbers'].size} numbers, "
+        f"sieve of Eratosthenes {expected} (exact match required)"
+    )
+    return Verdict(count == expected, float(abs(count - expected)), detail)
+
+
+def work(size: int, start: int = BOOK_START) -> Work:
+    """Estimated trial divisions of one call, and the bytes of the numbers read.
+
+    The estimate counts the divisions that prove the primes prime: about size / ln(m)
+    primes near the middle m of the range, each divided by the odd numbers up to
+    sqrt(m). Composites, stopped at their smallest factor, add some 15% at the
+    book's range, which the estimate leaves out.
+    """
+    middle = max(start + size / 2, 3.0)
+    divisions = size / math.log(middle) * math.sqrt(middle) / 2
+    return Work(flops=divisions, bytes=8.0 * size)
+
+
+VERSION = "1"
+
+KERNEL = KernelSpec(
+    name="primes",
+    title="Primes by trial division",
+    description="count primes in a range by trial division; integer division, "
+    "very uneven cost per number",
+    version=VERSION,
+    presets={
+        "S": Preset(10_000, {"start": BOOK_START}, "the chapter's range A"),
+        "M": Preset(100_000, {"start": BOOK_START}, "the chapter's range B"),
+        "L": Preset(10_000_000, {"start": BOOK_START}, "ten times range C"),
+        "book": Preset(BOOK_SIZE, {"start": BOOK_START}, "the chapter's range C: 1e8 to 1.01e8"),
+    },
+    dtypes=("int64",),
+    make_inputs=make_inputs,
+    reference=reference,
+    check=check,
+    work=work,
+    implementations={
+        "python": "pure_python",
+        "pypy": "pure_python",
+        "numpy": "numpy_impl",
+        "numba_cpu": "numba_cpu",
+        "numba_parallel": "numba_parallel",
+        "numba_cuda": "numba_cuda",
+        "cupy": "cupy_impl",
+        "torch_cpu": "torch_impl",
+        "torch_cuda": "torch_impl",
+        "c_native": "c_native",
+        "c_openmp": "c_openmp",
+    },
+    package=__name__,
+)
