@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .backends import BACKEND_NAMES, get_backend
+from .backends.cuda_backend import PINNED_ENV
 from .counters import DEFAULT_EVENTS, CounterPlan, parse_events, plan_counters
 from .errors import UsageError, choose
 from .kernels import KernelSpec, UnknownKernelError, get_kernel
@@ -54,6 +55,7 @@ class RunRequest:
     timeout: float = DEFAULT_TIMEOUT_S
     counters: bool = False
     events: tuple[str, ...] = DEFAULT_EVENTS
+    pinned: bool = False
 
     def spec(self) -> dict[str, Any]:
         return {
@@ -65,6 +67,7 @@ class RunRequest:
             "params": self.params,
             "seed": self.seed,
             "policy": self.policy,
+            "pinned": self.pinned,
             "machine": machine_fingerprint(),
         }
 
@@ -140,19 +143,22 @@ def make_request(
     timeout: float = DEFAULT_TIMEOUT_S,
     counters: bool | None = None,
     events: str | Sequence[str] | None = None,
+    pinned: bool = False,
 ) -> RunRequest:
     """Check every argument against the registries and return a runnable request.
 
     ``counters`` asks for perf counters over the timed repetitions (naming ``events``
-    asks for them too, unless ``counters`` is False).
+    asks for them too, unless ``counters`` is False). ``pinned`` stages a GPU backend's
+    host data in page-locked memory. ``dtype`` may be an alias (``float32``) of the
+    kernel's own dtype.
     """
     spec = resolve_kernel(kernel)
     if backend not in BACKEND_NAMES:
         raise choose("backend", backend, BACKEND_NAMES)
     size, preset_params = resolve_size(spec, size, preset)
-    dtype = dtype or spec.default_dtype
+    dtype = spec.resolve_dtype(dtype or spec.default_dtype)
     if dtype not in spec.dtypes:
-        raise choose(f"dtype for {spec.name}", dtype, spec.dtypes)
+        raise choose(f"dtype for {spec.name}", dtype, [*spec.dtypes, *spec.dtype_aliases])
     threads = usable_cpus() if threads is None else threads
     if isinstance(threads, bool) or not isinstance(threads, int) or threads < 1:
         raise UsageError(f"threads must be a whole number of at least 1, got {threads!r}")
@@ -179,6 +185,7 @@ def make_request(
         timeout=float(timeout),
         counters=bool(counters) or (counters is None and events is not None),
         events=parse_events(events),
+        pinned=bool(pinned),
     )
 
 
@@ -197,6 +204,7 @@ def worker_environment(request: RunRequest) -> dict[str, str]:
     env = dict(os.environ)
     for variable in THREAD_VARIABLES:
         env[variable] = str(request.threads)
+    env[PINNED_ENV] = "1" if request.pinned else "0"
     return env
 
 

@@ -24,6 +24,7 @@ COMMANDS: tuple[str, ...] = (
     "history_cmd",
     "export_cmd",
     "import_cmd",
+    "selftest_cmd",
 )
 
 

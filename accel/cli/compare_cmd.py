@@ -7,7 +7,7 @@ import json
 
 from ..counters import parse_events
 from ..runner import compare
-from .format import compare_notes, compare_rows, counter_rows, table
+from .format import compare_notes, compare_rows, counter_rows, ranking_note, table
 from .options import add_measure_options, add_store_options, measure_options, store_option
 
 
@@ -18,6 +18,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "--backends", help="comma-separated backends (default: all, unavailable ones listed)"
     )
     add_measure_options(parser)
+    parser.add_argument(
+        "--resident",
+        action="store_true",
+        help="rank by kernel time, data kept on the device across calls (default: end to end, "
+        "kernel + transfers, as one call from host data pays)",
+    )
     add_store_options(parser, skippable=True)
     parser.set_defaults(func=run)
 
@@ -33,8 +39,8 @@ def run(args: argparse.Namespace) -> int:
         if args.counters:  # asked for by name: the counter view
             print(table(*counter_rows(records, parse_events(args.events))))
         else:
-            print(table(*compare_rows(records)))
-        notes = compare_notes(records)
+            print(table(*compare_rows(records, args.resident)))
+        notes = [n for n in (ranking_note(records, args.resident), *compare_notes(records)) if n]
         if notes:
             print("\n" + "\n".join(notes))  # a blank line ends the table
     return 0 if all(r.status in ("ok", "unavailable") for r in records) else 1

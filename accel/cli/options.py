@@ -39,6 +39,11 @@ def add_measure_options(parser: argparse.ArgumentParser, *, single_size: bool = 
     )
     parser.add_argument("--json", action="store_true", help="print run records as JSON")
     parser.add_argument(
+        "--pinned",
+        action="store_true",
+        help="GPU backends: stage host data in pinned (page-locked) memory; the record says so",
+    )
+    parser.add_argument(
         "--counters",
         action=argparse.BooleanOptionalAction,
         help="perf counters over the timed repetitions only (default: off for run, on for "
@@ -63,6 +68,7 @@ def measure_options(args: argparse.Namespace) -> dict[str, Any]:
         "timeout": args.timeout,
         "counters": args.counters,
         "events": args.events,
+        "pinned": args.pinned,
     }
 
 
