@@ -218,6 +218,8 @@ class Store:
                         [("schema_version", str(SCHEMA_VERSION)), ("created_at", now_utc())],
                     )
                     return
+        if application_id == 0 and tables == 0:  # read-only: nothing to create
+            raise StoreError(f"no store at {self.path} yet: the file is empty")
         if application_id != APPLICATION_ID:
             raise StoreError(
                 f"{self.path} is an SQLite database but not an accel store (no accel marker); "
