@@ -124,6 +124,7 @@ class _Query:
         wanted = self.versions.get(record.backend)
         return (
             wanted is not None
+            and record.machine == self.machine
             and all(record.versions.get(name) == value for name, value in wanted.items())
             and record.params == self.kernel.params_for(record.size)
         )
