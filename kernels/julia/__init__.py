@@ -50,33 +50,49 @@ def make_inputs(size: int, dtype: str = "complex128", seed: int = 0, max_iter: i
 
 
 def _iterate(zs: np.ndarray, c: complex, max_iter: int) -> np.ndarray:
-    """Vectorised escape-time iteration, independent of every backend's code."""
-    z = zs.astype(np.complex128)
-    counts = np.zeros(z.shape, dtype=np.int64)
-    active = np.ones(z.shape, dtype=bool)
+    """Vectorised escape-time iteration, independent of every backend's code.
+
+    It works on real and imaginary parts with one NumPy operation per IEEE operation
+    of a scalar complex multiply-add, so no SIMD complex multiply and no fused
+    multiply-add changes a last bit: NumPy's own complex ``*`` and ``abs`` differ from
+    scalar code in the last bit on AVX-512 machines, and the orbit is chaotic enough
+    for that to change an iteration count (1 point in 4 million at size 2000).
+    """
+    re = zs.real.astype(np.float64)
+    im = zs.imag.astype(np.float64)
+    counts = np.zeros(zs.shape, dtype=np.int64)
+    index = np.arange(zs.size)
     for _ in range(max_iter):
-        active &= np.abs(z) < 2
-        if not active.any():
-            break
-        z[active] = z[active] * z[active] + c
-        counts[active] += 1
+        inside = np.hypot(re, im) < 2
+        if not inside.all():
+            re, im, index = re[inside], im[inside], index[inside]
+            if index.size == 0:
+                break
+        counts[index] += 1
+        re, im = (re * re - im * im) + c.real, (re * im + im * re) + c.imag
     return counts
 
 
 def reference(inputs: Inputs) -> np.ndarray:
     """Iteration counts computed in float64 by a plain NumPy loop (cached on disk)."""
     zs = inputs["zs"]
-    key = f"julia-v{VERSION}-{zs.size}-{zs.dtype}-{inputs['c']!r}-{inputs['max_iter']}"
+    key = f"julia-split-v{VERSION}-{zs.size}-{zs.dtype}-{inputs['c']!r}-{inputs['max_iter']}"
     key += f"-{float(zs.real.sum())!r}-{float(zs.imag.sum())!r}"
     return cached_array(key, lambda: _iterate(zs, inputs["c"], inputs["max_iter"]))
 
 
 def check(output: Any, inputs: Inputs) -> Verdict:
-    """Exact agreement with the reference in complex128; a stated tolerance in complex64.
+    """Agreement with the reference, point by point, within a stated bound.
 
-    In complex128 every backend performs the same IEEE operations as the reference, so
-    the counts must agree exactly. In complex64, orbits that pass within rounding of
-    |z| = 2 may escape one iteration apart: up to 0.5% of points may differ.
+    complex128: a scalar loop performs the same IEEE operations per iteration as the
+    reference (which avoids SIMD complex arithmetic for that reason) and agrees exactly;
+    the tests hold this at every preset up to 2000x2000. Vectorised libraries may round a
+    complex multiply differently in the last bit (NumPy's does, on AVX-512), and the
+    chaotic orbit can turn that into a different count: at most one point per million
+    may differ (none below a million points). At the book's size the sum must also be
+    the published checksum, exactly.
+    complex64: orbits that pass within rounding of |z| = 2 may escape one iteration
+    apart: up to 0.5% of points may differ.
     """
     if output is None:
         return Verdict(False, float("inf"), "no output returned")
@@ -85,17 +101,16 @@ def check(output: Any, inputs: Inputs) -> Verdict:
     if counts.shape != expected.shape:
         return Verdict(False, float("inf"), f"shape {counts.shape}, expected {expected.shape}")
     mismatched = int(np.count_nonzero(counts != expected))
-    fraction = mismatched / expected.size
-    exact = inputs["zs"].dtype == np.complex128
-    tolerance = 0.0 if exact else 0.005
-    passed = fraction <= tolerance
+    double = inputs["zs"].dtype == np.complex128
+    allowed = expected.size // 1_000_000 if double else int(expected.size * 0.005)
+    passed = mismatched <= allowed
     detail = f"{mismatched} of {expected.size} points differ from the reference"
-    detail += f" (tolerance {tolerance:.1%})" if not exact else " (exact match required)"
-    if zs_is_book(inputs):
+    detail += f" (at most {allowed} allowed)"
+    if double and zs_is_book(inputs):
         total = int(counts.sum())
-        passed = passed and (total == BOOK_CHECKSUM or not exact)
-        detail += f"; sum {total}, book's published checksum {BOOK_CHECKSUM}"
-    return Verdict(passed, fraction, detail)
+        passed = passed and total == BOOK_CHECKSUM
+        detail += f"; sum {total}, the book's published checksum is {BOOK_CHECKSUM}"
+    return Verdict(passed, mismatched / expected.size, detail)
 
 
 def zs_is_book(inputs: Inputs) -> bool:
