@@ -52,6 +52,18 @@ def event_cell(entry: dict, key: str = "per_call") -> str:
     return cell + (f" ({fraction:.0%})" if fraction is not None and fraction < 0.995 else "")
 
 
+#: Figures derived from two events: label and (numerator, denominator) events.
+DERIVED = {
+    "ipc": ("IPC", ("instructions", "cycles")),
+    "miss_ratio": ("cache miss ratio", ("cache-misses", "cache-references")),
+}
+
+
+def _derivable(counted: dict) -> list[str]:
+    """The derived figures whose two events were both asked for."""
+    return [key for key, (_, needs) in DERIVED.items() if set(needs) <= set(counted["events"])]
+
+
 def _ratio(value: float | None, percent: bool) -> str:
     if value is None:
         return "-"
@@ -69,14 +81,7 @@ def counter_lines(record) -> list[str]:
         for name, entry in counted["events"].items()
     ]
     lines.extend("  " + line for line in table(["event", "total", "per call"], rows).splitlines())
-    derived = [
-        f"{label} {_ratio(counted[key], key == 'miss_ratio')}"
-        for label, key, needs in (
-            ("IPC", "ipc", {"instructions", "cycles"}),
-            ("cache miss ratio", "miss_ratio", {"cache-misses", "cache-references"}),
-        )
-        if needs <= set(counted["events"])
-    ]
+    derived = [f"{DERIVED[key][0]} {_derived_cell(record, key)}" for key in _derivable(counted)]
     if derived:
         lines.append("  " + ", ".join(derived))
     if record.counters_reason:
@@ -229,16 +234,19 @@ def _counter_cell(record, event: str) -> str:
 def _derived_cell(record, name: str) -> str:
     if record.counters is None:
         return "-"
-    entry = {"ipc": ("instructions", "cycles"), "miss_ratio": ("cache-misses", "cache-references")}
-    statuses = {record.counters["events"].get(e, {}).get("status") for e in entry[name]}
+    statuses = {record.counters["events"].get(e, {}).get("status") for e in DERIVED[name][1]}
     if "not supported" in statuses:
         return "unsupported"
     return _ratio(record.counters[name], name == "miss_ratio")
 
 
 def counter_rows(records, events: Sequence[str]) -> tuple[list[str], list[list[str]]]:
-    """The counter view of a comparison: per-call counts, ratios and CPU use, fastest first."""
-    ordered = sorted(records, key=lambda r: (r.median_s is None, r.median_s or 0.0))
+    """The counter view of a comparison: per-call counts, ratios and CPU use.
+
+    Fastest end to end first, as the timing view ranks by default.
+    """
+    ordered = sorted(records, key=lambda r: (r.end_to_end_s is None, r.end_to_end_s or 0.0))
+    derived = _derivable({"events": events})
     rows = []
     for r in ordered:
         p = r.process or {}
@@ -249,15 +257,14 @@ def counter_rows(records, events: Sequence[str]) -> tuple[list[str], list[list[s
                 r.status,
                 seconds(r.median_s),
                 *(_counter_cell(r, event) for event in events),
-                _derived_cell(r, "miss_ratio"),
-                _derived_cell(r, "ipc"),
+                *(_derived_cell(r, key) for key in derived),
                 "-" if cores is None else f"{cores:.2f}",
                 memory(p.get("peak_rss_bytes")),
                 transfer_share(r),
             ]
         )
     headers = ["backend", "status", "median", *(f"{event}/call" for event in events)]
-    headers += ["miss ratio", "IPC", "cores", "peak RSS", "transfer"]
+    headers += [*(DERIVED[key][0] for key in derived), "cores", "peak RSS", "transfer"]
     return headers, rows
 
 

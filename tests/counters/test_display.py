@@ -4,7 +4,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from accel.cli.format import compare_notes, compare_rows, counter_lines, event_cell, transfer_share
+from accel.cli.format import (
+    compare_notes,
+    compare_rows,
+    counter_lines,
+    counter_rows,
+    event_cell,
+    transfer_share,
+)
 from accel.counters import DEFAULT_EVENTS, parse_perf_csv, summarise
 from accel.record import RunRecord, Transfer
 
@@ -65,3 +72,16 @@ def test_runs_without_counters_say_why_once():
     headers, _ = compare_rows(records)
     assert "IPC" not in headers and "transfer" in headers
     assert compare_notes(records).count(f"counters: {reason}") == 1
+
+
+def test_counter_view_has_a_column_per_event_and_ratios_only_where_asked():
+    full = _record("numba_cpu", [0.5] * 4, counters=_counters("bare_metal_multiplexed.csv", 4))
+    moved = Transfer(h2d_s=0.1, h2d_bytes=1, d2h_s=0.1, d2h_bytes=1)
+    slow = _record("pypy", [0.6] * 4, transfer=moved, counters=full.counters)
+    headers, rows = counter_rows([slow, full], DEFAULT_EVENTS)
+    assert headers[3:11] == [f"{event}/call" for event in DEFAULT_EVENTS]
+    assert headers[11:13] == ["IPC", "cache miss ratio"]
+    assert [row[0] for row in rows] == ["numba_cpu", "pypy"]  # 0.5 s vs 0.8 s end to end
+    assert rows[1][-1] == "25%"  # 0.2 s of 0.8 s moving data
+    headers, _ = counter_rows([full], ("task-clock", "cache-misses"))
+    assert "IPC" not in headers and "cache miss ratio" not in headers
