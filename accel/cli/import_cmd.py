@@ -32,7 +32,7 @@ def run(args: argparse.Namespace) -> int:
         added, present = store.import_(document, source=args.file)
     machines = len(document["machines"])
     print(
-        f"imported {added} runs ({present} already stored) and {machines} machine"
-        f"{'s' if machines != 1 else ''} from {args.file} into {path}"
+        f"imported {added} runs ({present} already stored), measured on {machines} machine"
+        f"{'s' if machines != 1 else ''}, from {args.file} into {path}"
     )
     return 0

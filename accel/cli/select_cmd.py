@@ -57,11 +57,12 @@ def run(args: argparse.Namespace) -> int:
         f"{selected.threads} threads; ranked by {selected.metric}"
     )
     best = selected.ranking[0]
-    print(f"choice     {best.backend}  {seconds(best.seconds)}")
+    width = max(len(e.backend) for e in selected.ranking[:2])
+    print(f"choice     {best.backend.ljust(width)}  {seconds(best.seconds)}")
     if len(selected.ranking) > 1:
         second = selected.ranking[1]
         print(
-            f"runner-up  {second.backend}  {seconds(second.seconds)} "
+            f"runner-up  {second.backend.ljust(width)}  {seconds(second.seconds)} "
             f"({second.seconds / best.seconds:.2f}x the choice's time)"
         )
     rows = [

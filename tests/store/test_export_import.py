@@ -60,7 +60,7 @@ def test_export_then_import_into_a_fresh_store_gives_back_every_run_and_machine(
     assert result.returncode == 0, result.stderr
     result = accel_cli("import", str(exported), "--store", str(target))
     assert result.returncode == 0, result.stderr
-    assert "imported 4 runs (0 already stored) and 1 machine" in result.stdout
+    assert "imported 4 runs (0 already stored), measured on 1 machine," in result.stdout
 
     document = json.loads(exported.read_text())
     with Store(target, readonly=True) as store:
