@@ -2,9 +2,9 @@
 
 The command to run on a new GPU machine: each (kernel, backend) pair runs in each of
 the kernel's dtypes at a small size in a fresh worker, exactly as ``accel run`` would,
-and its output is checked against the kernel's CPU reference (exactly, or within the
-kernel's stated tolerance for single precision). Prints a pass/fail table with the
-device name.
+and its output is checked on the CPU by the kernel's own check (against its reference
+or closed form: exactly, or within the kernel's stated tolerance for single precision).
+Prints a pass/fail table with the device name.
 
 Exit codes: 0 when every pair that could run passed; 1 when any failed; 5 when
 nothing could run (no GPU backend available here), as pytest does when it collects
@@ -153,6 +153,6 @@ def _print_report(
         print(f"nothing was tested: no {what} can run here (exit code {NOTHING_TESTED})")
     else:
         print(
-            f"{len(tested) - len(failed)} passed, {len(failed)} failed, checked against the "
-            "CPU reference of each kernel"
+            f"{len(tested) - len(failed)} passed, {len(failed)} failed (each output checked "
+            "on the CPU by its kernel's check: reference, closed form or stated bound)"
         )
