@@ -38,7 +38,7 @@ from .report import (
 MIB = 1024**2
 GIB = 1024**3
 MIN_ARRAY_BYTES = 128 * MIB
-MAX_ARRAY_BYTES = 1 * GIB
+MAX_ARRAY_BYTES = 512 * MIB  # keeps --measure near 5 s on an idle 2-core machine
 BANDWIDTH_SAMPLES = 5
 MATMUL_N = 2048
 MATMUL_SAMPLES = 3
@@ -59,7 +59,7 @@ def choose_array_bytes(
     to keep the measurement to a few seconds.
     """
     want = max(4 * (llc_bytes or 0), MIN_ARRAY_BYTES)
-    limits = [(cap_bytes, f"the {cap_bytes / GIB:g} GiB time cap")]
+    limits = [(cap_bytes, f"the {cap_bytes / MIB:.0f} MiB time cap")]
     if available_bytes:
         limits.append((available_bytes // 8 // 3, "available memory / 8"))
     size, why = want, ""
@@ -241,10 +241,12 @@ def measure_bandwidth(
 
 
 def measure_matmul(
-    figures: MeasuredFigures, current_mhz: float | None, usable_cpus: int, n: int = MATMUL_N
+    figures: MeasuredFigures, current_mhz: float | None, usable_cpus: int, n: int | None = None
 ) -> None:
     """Fill ``figures.flops`` with NumPy matmul GFLOP/s (float64 and float32, BLAS threads)."""
     import numpy as np
+
+    n = n or MATMUL_N
 
     rng = np.random.default_rng(0)
     for dtype in (np.float64, np.float32):

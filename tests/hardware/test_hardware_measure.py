@@ -77,7 +77,10 @@ def test_flops_and_elapsed_time(measured_report):
     for f in m.flops:
         assert 0 < f.median_gflops <= f.best_gflops < 1e6
     assert f32.best_gflops > f64.best_gflops  # twice the lanes per vector
-    assert 0 < m.seconds < 30  # the acceptance budget is ~20 s on a 2-core machine
+    assert m.array_bytes <= measure.MAX_ARRAY_BYTES
+    busy = any("other processes competed" in note for note in m.notes)
+    # ~20 s is the budget on an idle 2-core machine; a busy one may take longer, and says so
+    assert 0 < m.seconds < (90 if busy else 30)
     text = render_text(measured_report)
     assert f"Measured (took {m.seconds:.1f} s)" in text
     assert "triad" in render_markdown(measured_report)
@@ -101,11 +104,12 @@ def test_measured_report_round_trips_through_json(measured_report):
 @pytest.mark.parametrize(
     ("llc", "available", "expected", "why"),
     [
-        (480 * MIB, 23 * GIB, 23 * GIB // 24, "available memory / 8"),
+        (480 * MIB, 23 * GIB, 512 * MIB, "512 MiB time cap"),
+        (480 * MIB, 6 * GIB, 6 * GIB // 24, "available memory / 8"),
         (8 * MIB, 64 * GIB, measure.MIN_ARRAY_BYTES, None),
         (None, None, measure.MIN_ARRAY_BYTES, None),
-        (512 * MIB, 512 * GIB, GIB, "time cap"),
         (32 * MIB, 64 * GIB, 128 * MIB, None),
+        (100 * MIB, 64 * GIB, 400 * MIB, None),
     ],
 )
 def test_choose_array_bytes(llc, available, expected, why):
@@ -140,9 +144,13 @@ def test_a_failing_part_does_not_hide_the_others(monkeypatch, live_report):
         raise MemoryError("cannot allocate")
 
     monkeypatch.setattr(measure, "measure_bandwidth", broken)
+    monkeypatch.setattr(measure, "MATMUL_N", 256)
     figures = measure.measure(live_report)
     assert figures.reasons["bandwidth"] == "MemoryError: cannot allocate"
-    assert len(figures.flops) == 2
+    assert [f.name for f in figures.flops] == [
+        "numpy matmul float64 n=256",
+        "numpy matmul float32 n=256",
+    ]
     lines = render_text(HardwareReport(measured=figures)).splitlines()
     assert any(
         line.split()[0] == "bandwidth" and line.endswith("failed: MemoryError: cannot allocate")
