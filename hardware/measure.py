@@ -3,7 +3,8 @@
 Method notes, so the numbers can be trusted and explained:
 
 * Bandwidth: STREAM's copy (``c = a``) and triad (``a = b + s*c``) on float64
-  arrays much larger than the last-level cache; bytes counted as STREAM does
+  arrays of 4x the last-level cache where time and memory allow (the report
+  states the size used and warns when it is under 2x); bytes counted as STREAM does
   (16 B/element for copy, 24 for triad; write-allocate traffic not counted).
   Best and median of several timed passes after a warm-up, with one thread and
   with all usable CPUs. numba ``prange`` when numba imports, otherwise NumPy
@@ -71,6 +72,11 @@ def choose_array_bytes(
     ratio = f"{size / llc_bytes:.1f}x the reported LLC of {llc}" if llc_bytes else "LLC unknown"
     note = f"3 float64 arrays of {size / MIB:.0f} MiB each ({ratio}"
     note += f"; 4x wanted, capped by {why})" if why else ")"
+    if llc_bytes and size < 2 * llc_bytes:
+        note += (
+            "; under 2x the LLC, part of the data could come from cache if that LLC were all"
+            " ours (a VM often reports the host's whole L3)"
+        )
     return size, note
 
 

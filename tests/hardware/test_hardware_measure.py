@@ -120,6 +120,7 @@ def test_choose_array_bytes(llc, available, expected, why):
         assert why in note
     else:
         assert "capped" not in note
+    assert ("under 2x the LLC" in note) == bool(llc and size < 2 * llc)
 
 
 def test_numpy_fallback_is_labelled_and_works(monkeypatch):
