@@ -217,7 +217,7 @@ from accel.kernels import get_kernel
 from accel.kernels.pi import numba_cuda
 
 PI = get_kernel("pi")
-record = accel.run("pi", "numba_cuda", size=3000, repeats=1)
+record = accel.run("pi", "numba_cuda", size=1000, repeats=1)
 print(json.dumps({"what": "worker", "ok": record.status == "ok" and record.check["passed"],
                   "why": record.reason + record.stderr_tail[-300:]}))
 # Fewer threads than darts (the grid-stride loop), blocks of 3 warps, a seed above 2^63.
