@@ -27,6 +27,7 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Literal, Union
+from urllib.parse import quote
 
 from .errors import AccelError, UsageError
 from .record import RunRecord
@@ -159,7 +160,16 @@ class Store:
     def __init__(self, path: str | os.PathLike[str] | None = None, *, readonly: bool = False):
         self.path = store_path(path)
         self.readonly = readonly
-        self._refuse_foreign_bytes()
+        try:
+            self._refuse_foreign_bytes()
+        except (OSError, ValueError) as exc:  # no permission, a file where a folder must be
+            why = getattr(exc, "strerror", None) or str(exc)
+            if isinstance(exc, FileExistsError):
+                why = f"{exc.filename} is a file, not a folder"
+            raise StoreError(
+                f"{self.path} cannot be used as an accel store ({why}); "
+                "pass a writable file with --store"
+            ) from None
         with _sqlite_errors(self.path):
             self._conn = self._connect()
             try:
@@ -191,7 +201,7 @@ class Store:
 
     def _connect(self) -> sqlite3.Connection:
         if self.readonly:
-            uri = f"file:{self.path.resolve().as_posix()}?mode=ro"
+            uri = f"file:{quote(self.path.resolve().as_posix())}?mode=ro"  # '?' or '#' in a name
             conn = sqlite3.connect(uri, uri=True, timeout=BUSY_TIMEOUT_S, isolation_level=None)
         else:
             conn = sqlite3.connect(self.path, timeout=BUSY_TIMEOUT_S, isolation_level=None)
