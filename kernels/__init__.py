@@ -72,6 +72,9 @@ class KernelSpec:
     backends. ``not_applicable`` maps a backend to the reason the pairing makes
     no sense, so that no gap is silent. ``dtype_aliases`` lets a generic precision
     name stand for this kernel's own dtype (julia: ``float32`` means ``complex64``).
+    ``memory_bytes(size, dtype, **params)`` estimates the peak host memory of one run
+    (inputs, output, the check and its reference), so that a size this machine cannot
+    hold is refused before anything is allocated; None where there is no estimate.
     """
 
     name: str
@@ -88,6 +91,7 @@ class KernelSpec:
     not_applicable: Mapping[str, str] = field(default_factory=dict)
     package: str = ""
     dtype_aliases: Mapping[str, str] = field(default_factory=dict)
+    memory_bytes: Callable[..., int] | None = None
 
     @property
     def default_dtype(self) -> str:

@@ -89,6 +89,11 @@ def work(size: int, dtype: str = "float64") -> Work:
     return Work(flops=FLOPS_PER_ELEMENT * size, bytes=size * np.dtype(DTYPES[dtype]).itemsize)
 
 
+def memory_bytes(size: int, dtype: str = "float64", **params: Any) -> int:
+    """Peak host bytes of one run: the vector and the int64 array it is built from."""
+    return size * (16 + np.dtype(DTYPES[dtype]).itemsize)
+
+
 VERSION = "1"
 
 KERNEL = KernelSpec(
@@ -107,6 +112,7 @@ KERNEL = KernelSpec(
     reference=reference,
     check=check,
     work=work,
+    memory_bytes=memory_bytes,
     implementations={
         "python": "pure_python",
         "pypy": "pure_python",

@@ -145,6 +145,11 @@ def work(size: int) -> Work:
     return Work(flops=float(OPERATIONS_PER_DART * size), bytes=8.0)
 
 
+def memory_bytes(size: int, dtype: str = "int64", **params: Any) -> int:
+    """Peak host bytes of one run: darts are drawn in slices, so 64 MiB at any size."""
+    return 64 << 20
+
+
 VERSION = "1"
 
 KERNEL = KernelSpec(
@@ -164,6 +169,7 @@ KERNEL = KernelSpec(
     reference=reference,
     check=check,
     work=work,
+    memory_bytes=memory_bytes,
     implementations={
         "python": "pure_python",
         "pypy": "pure_python",
