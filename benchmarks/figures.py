@@ -1,0 +1,192 @@
+"""From run records to target verdicts: ratios, speedups, fractions of a roof, bandwidths.
+
+Every function takes the records of the rounds (``{backend: [record per round]}``)
+and returns a :class:`~benchmarks.verdict.Result`. Each figure comes from the best
+round of each backend (see ``rounds``); what a miss is blamed on is measured in the
+same runs: the CPU time the workers really got (another process on the machine shows
+as less than the cores asked for), and the spread of the ratios between rounds.
+"""
+
+from __future__ import annotations
+
+import statistics
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from accel.kernels import get_kernel
+
+from accel.record import RunRecord
+
+from .rounds import Case, best, best_median, cpu_share, failure, round_ratios
+from .verdict import Result, Target, judge, not_measurable
+
+Records = Mapping[str, Sequence[RunRecord]]
+#: A worker that got less than this share of the cores it asked for was competed with.
+CONTENDED_SHARE = 0.9
+#: Backends that run a kernel on every thread they are given; the others use one core.
+PARALLEL_BACKENDS = frozenset({"numba_parallel", "c_openmp", "torch_cpu"})
+
+
+def contention(records: Sequence[RunRecord], cores: float) -> str:
+    """A clause naming CPU time lost to other processes in these runs, or ''.
+
+    ``cores`` is the CPU time per wall second the runs should have had (1 for a
+    serial backend, the thread count for a parallel one).
+    """
+    shares = [s for s in (cpu_share(r) for r in records if r.ok) if s is not None]
+    if not shares or max(shares) >= CONTENDED_SHARE * cores:
+        return ""
+    backend = records[0].backend
+    return (
+        f"other processes competed: {backend} got at most {max(shares):.2f} of the "
+        f"{cores:g} core(s) it ran on over its timed repetitions"
+    )
+
+
+def _spread(ratios: Sequence[float]) -> dict[str, Any]:
+    if not ratios:
+        return {}
+    return {
+        "round_ratios": [round(r, 4) for r in ratios],
+        "round_ratio_median": statistics.median(ratios),
+    }
+
+
+def _medians(records: Records, backends: Sequence[str]) -> dict[str, Any]:
+    return {
+        f"{backend}_best_median_s": best_median(records.get(backend, ())) for backend in backends
+    }
+
+
+def _cores(records: Sequence[RunRecord]) -> float:
+    """The cores these runs should keep busy: their threads for a parallel backend, else 1."""
+    found = best(records)
+    if found is None or found.backend not in PARALLEL_BACKENDS:
+        return 1.0
+    return float(found.threads or 1)
+
+
+def _missing(records: Records, backends: Sequence[str]) -> str | None:
+    """Why one of ``backends`` has no usable run, or None when all have one."""
+    for backend in backends:
+        if best(records.get(backend, ())) is None:
+            return failure(records.get(backend, ()))
+    return None
+
+
+def relative_time(
+    target: Target, case: Case, records: Records, slower: str, baseline: str, *, why: str = ""
+) -> Result:
+    """``slower``'s best median time over ``baseline``'s (1.2 = 20% slower)."""
+    method = f"{case.label}: best median of each backend over the rounds, then their ratio"
+    reason = _missing(records, (slower, baseline))
+    if reason:
+        return not_measurable(target, reason, method=method)
+    ratio = best_median(records[slower]) / best_median(records[baseline])  # type: ignore[operator]
+    figures = {
+        **_medians(records, (slower, baseline)),
+        **_spread(round_ratios(records[slower], records[baseline])),
+    }
+    blame = [
+        why,
+        contention(records[slower], _cores(records[slower])),
+        contention(records[baseline], _cores(records[baseline])),
+    ]
+    return judge(target, ratio, why="; ".join(filter(None, blame)), method=method, figures=figures)
+
+
+def parallel_efficiency(
+    target: Target, case: Case, records: Records, parallel: str, serial: str
+) -> Result:
+    """Speedup of ``parallel`` over ``serial`` divided by the threads it ran with."""
+    method = (
+        f"{case.label}: best median of {serial} / best median of {parallel}, "
+        "divided by the thread count"
+    )
+    reason = _missing(records, (parallel, serial))
+    if reason:
+        return not_measurable(target, reason, method=method)
+    speedup = best_median(records[serial]) / best_median(records[parallel])  # type: ignore[operator]
+    threads = _cores(records[parallel])
+    fastest = best(records[parallel])
+    share = cpu_share(fastest) if fastest else None
+    figures = {
+        **_medians(records, (serial, parallel)),
+        "speedup": speedup,
+        "threads": threads,
+        "parallel_cpu_share": share,
+        **_spread(round_ratios(records[serial], records[parallel])),
+    }
+    why = contention(records[serial], 1.0)  # the serial run had a core to itself, or not
+    if not why and share is not None:
+        why = (
+            f"{parallel} kept only {share:.2f} of {threads:g} cores busy while {serial} had a "
+            "whole core: idle threads (load imbalance) or processes competing for the others"
+            if share < threads * CONTENDED_SHARE
+            else f"{parallel} kept {share:.2f} cores busy yet sped up only {speedup:.2f}x: "
+            "the threads ran but did extra or slower work (shared caches, memory bandwidth)"
+        )
+    return judge(target, speedup / threads, why=why, method=method, figures=figures)
+
+
+def fastest_of(records: Records, backends: Sequence[str]) -> str | None:
+    """The backend with the least best median among ``backends`` (None if none ran)."""
+    timed = [(best_median(records.get(b, ())), b) for b in backends]
+    timed = [(t, b) for t, b in timed if t is not None]
+    return min(timed)[1] if timed else None
+
+
+def roof_fraction(
+    target: Target,
+    case: Case,
+    records: Records,
+    backends: Sequence[str],
+    *,
+    roof: float | None,
+    roof_reason: str,
+    quantity: str,
+    roof_label: str,
+) -> Result:
+    """The fastest backend's rate (``quantity``: "bytes" or "flops" of the kernel's
+    ``work``) as a fraction of ``roof`` (GB/s or GFLOP/s)."""
+    method = (
+        f"{case.label}: the kernel's {quantity} from its work() over the best median of the "
+        f"fastest of {', '.join(backends)}, against {roof_label}"
+    )
+    winner = fastest_of(records, backends)
+    if winner is None:
+        return not_measurable(target, _missing(records, backends) or "no run", method=method)
+    if not roof:
+        return not_measurable(target, roof_reason, method=method)
+    work = get_kernel(case.kernel).work(case.size, **dict(case.params))
+    amount = work.bytes if quantity == "bytes" else work.flops
+    rate = amount / best_median(records[winner]) / 1e9  # type: ignore[operator]
+    figures = {
+        "backend": winner,
+        f"giga{quantity}_per_call": amount / 1e9,
+        "rate": rate,
+        "roof": roof,
+        **_medians(records, backends),
+    }
+    why = contention(records[winner], _cores(records[winner]))
+    return judge(target, rate / roof, why=why, method=method, figures=figures)
+
+
+def shipping_rate(
+    target: Target, case: Case, records: Sequence[RunRecord], direction: str
+) -> Result:
+    """GB/s of the best round's input (``h2d``) or output (``d2h``) shipping."""
+    method = f"{case.label}: bytes / seconds of the {direction} phase, best of the rounds"
+    rates = []
+    for record in records:
+        moved = record.transfer
+        if record.ok and moved is not None:
+            nbytes = moved.h2d_bytes if direction == "h2d" else moved.d2h_bytes
+            seconds = moved.h2d_s if direction == "h2d" else moved.d2h_s
+            if seconds > 0:
+                rates.append((nbytes / seconds / 1e9, nbytes, seconds))
+    if not rates:
+        return not_measurable(target, failure(records), method=method)
+    rate, nbytes, seconds = max(rates)
+    figures = {"bytes": nbytes, "seconds": seconds, "rounds_gbs": [round(r[0], 3) for r in rates]}
+    return judge(target, rate, method=method, figures=figures)

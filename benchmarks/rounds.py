@@ -1,0 +1,112 @@
+"""Alternating rounds of runs through accel's own runner, and the best figure of each backend.
+
+Every run is ``accel.run(...)``: a fresh worker process, as a user's run is. The
+backends of one case are run once per round, the order rotated every round and
+reversed every other one, so a burst of load from another process falls on
+different backends in different rounds. A backend's figure is its best round (the
+least median time): load only ever slows a run down, so the least median is the one
+least disturbed. Ratios are taken between best rounds; the spread of the ratios
+measured within single rounds is kept beside them.
+
+>>> rotation(["a", "b", "c"], 3)
+[['a', 'b', 'c'], ['a', 'c', 'b'], ['c', 'a', 'b']]
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from accel.record import RunRecord
+
+#: ``accel.run``-like: (kernel, backend, **options) -> RunRecord.
+RunFunction = Callable[..., RunRecord]
+
+
+@dataclass(frozen=True)
+class Case:
+    """One problem: a kernel at a size with its parameters (the preset's unless given)."""
+
+    kernel: str
+    size: int
+    params: tuple[tuple[str, Any], ...] = ()
+
+    @classmethod
+    def of(cls, kernel: str, size: int, **params: Any) -> Case:
+        return cls(kernel, size, tuple(sorted(params.items())))
+
+    @property
+    def label(self) -> str:
+        """``julia 1000`` or ``diffusion 2048 (steps=20)``."""
+        extra = ", ".join(f"{k}={v}" for k, v in self.params)
+        return f"{self.kernel} {self.size}" + (f" ({extra})" if extra else "")
+
+    def run_options(self) -> dict[str, Any]:
+        options: dict[str, Any] = {"size": self.size}
+        if self.params:
+            options["params"] = dict(self.params)
+        return options
+
+
+def rotation(backends: Sequence[str], rounds: int) -> list[list[str]]:
+    """The order of the backends in each round: rotated by one, reversed every other round."""
+    orders = []
+    for index in range(rounds):
+        shift = index % len(backends)
+        order = list(backends[shift:]) + list(backends[:shift])
+        orders.append(order[::-1] if index % 2 else order)
+    return orders
+
+
+def measure_case(
+    case: Case,
+    backends: Sequence[str],
+    rounds: int,
+    run: RunFunction,
+    **options: Any,
+) -> dict[str, list[RunRecord]]:
+    """Each backend's records for ``case``, one per round, in alternating order."""
+    records: dict[str, list[RunRecord]] = {backend: [] for backend in backends}
+    for order in rotation(list(backends), rounds):
+        for backend in order:
+            records[backend].append(
+                run(case.kernel, backend, **case.run_options(), store=False, **options)
+            )
+    return records
+
+
+def best(records: Sequence[RunRecord]) -> RunRecord | None:
+    """The ok record with the least median time, or None when no run was ok."""
+    ok = [r for r in records if r.ok and r.median_s is not None]
+    return min(ok, key=lambda r: r.median_s or 0.0) if ok else None
+
+
+def best_median(records: Sequence[RunRecord]) -> float | None:
+    """The least median time of the ok records (seconds), or None."""
+    found = best(records)
+    return None if found is None else found.median_s
+
+
+def failure(records: Sequence[RunRecord]) -> str:
+    """Why no record is usable: the last run's status and reason."""
+    if not records:
+        return "not run"
+    last = records[-1]
+    return f"{last.backend} {last.status}: {last.reason or 'no timing'}"
+
+
+def round_ratios(numerators: Sequence[RunRecord], denominators: Sequence[RunRecord]) -> list[float]:
+    """Median-time ratios of the runs made in the same round (rounds where both were ok)."""
+    ratios = []
+    for top, bottom in zip(numerators, denominators, strict=False):
+        if top.ok and bottom.ok and top.median_s and bottom.median_s:
+            ratios.append(top.median_s / bottom.median_s)
+    return ratios
+
+
+def cpu_share(record: RunRecord) -> float | None:
+    """CPU time the worker got over its timed repetitions, in cores (None if not measured)."""
+    process = record.process or {}
+    value = process.get("cpu_utilisation")
+    return float(value) if value is not None else None
