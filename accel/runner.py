@@ -28,7 +28,7 @@ from .counters import DEFAULT_EVENTS, CounterPlan, parse_events, plan_counters
 from .errors import UsageError, choose
 from .kernels import KernelSpec, UnknownKernelError, get_kernel
 from .record import RunRecord
-from .store import StoreOption, recorder
+from .store import Store, StoreOption, recorder, store_path
 
 DEFAULT_TIMEOUT_S = 600.0
 STDERR_TAIL_LINES = 30
@@ -56,6 +56,8 @@ class RunRequest:
     counters: bool = False
     events: tuple[str, ...] = DEFAULT_EVENTS
     pinned: bool = False
+    #: Bytes of address space the worker may use (RLIMIT_AS); None: no limit.
+    memory_limit: int | None = None
 
     def spec(self) -> dict[str, Any]:
         return {
@@ -68,6 +70,7 @@ class RunRequest:
             "seed": self.seed,
             "policy": self.policy,
             "pinned": self.pinned,
+            "memory_limit": self.memory_limit,
             "machine": machine_fingerprint(),
         }
 
@@ -144,13 +147,16 @@ def make_request(
     counters: bool | None = None,
     events: str | Sequence[str] | None = None,
     pinned: bool = False,
+    memory_limit: int | None = None,
 ) -> RunRequest:
     """Check every argument against the registries and return a runnable request.
 
     ``counters`` asks for perf counters over the timed repetitions (naming ``events``
     asks for them too, unless ``counters`` is False). ``pinned`` stages a GPU backend's
     host data in page-locked memory. ``dtype`` may be an alias (``float32``) of the
-    kernel's own dtype.
+    kernel's own dtype. ``memory_limit`` (bytes) caps the worker's address space, so
+    that an allocation past it fails with MemoryError. A size whose estimated memory
+    exceeds what this machine has available is refused before any worker starts.
     """
     spec = resolve_kernel(kernel)
     if backend not in BACKEND_NAMES:
@@ -173,20 +179,51 @@ def make_request(
         policy["min_time"] = float(min_time)
     if not timeout > 0:
         raise UsageError(f"timeout must be positive seconds, got {timeout!r}")
+    if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
+        raise UsageError(f"seed must be a whole number of at least 0, got {seed!r}")
+    if memory_limit is not None and (
+        isinstance(memory_limit, bool) or not isinstance(memory_limit, int) or memory_limit < 1
+    ):
+        raise UsageError(f"memory limit must be a positive number of bytes, got {memory_limit!r}")
+    params = {**preset_params, **(params or {})}
+    refuse_beyond_memory(spec, size, dtype, params)
     return RunRequest(
         kernel=spec.name,
         backend=backend,
         size=size,
         dtype=dtype,
         threads=threads,
-        params={**preset_params, **(params or {})},
+        params=params,
         seed=seed,
         policy=policy,
         timeout=float(timeout),
         counters=bool(counters) or (counters is None and events is not None),
         events=parse_events(events),
         pinned=bool(pinned),
+        memory_limit=memory_limit,
     )
+
+
+def refuse_beyond_memory(kernel: KernelSpec, size: int, dtype: str, params: dict) -> None:
+    """Raise UsageError when a run would need more memory than this machine has available.
+
+    Uses the kernel's ``memory_bytes`` estimate (kernels without one are not checked),
+    so an absurd size is refused before anything is allocated.
+    """
+    if kernel.memory_bytes is None:
+        return
+    try:
+        needed = kernel.memory_bytes(size, dtype, **params)
+    except (TypeError, ValueError):  # parameters the kernel will refuse itself, in the worker
+        return
+    import psutil
+
+    available = psutil.virtual_memory().available
+    if needed > available:
+        raise UsageError(
+            f"size {size} of {kernel.name} needs about {needed / 2**30:,.1f} GiB; "
+            f"this machine has {available / 2**30:,.1f} GiB available"
+        )
 
 
 def unavailable_reason(request: RunRequest) -> str | None:
@@ -284,6 +321,8 @@ def _exit_reason(returncode: int | None, stderr: str, error: Exception) -> str:
         except ValueError:
             name = f"signal {-returncode}"
         how = f"the worker was killed by {name}"
+        if returncode == -signal.SIGKILL:  # not by us: a timeout is recorded before this
+            how += " (out of memory? the kernel's OOM killer sends SIGKILL)"
     else:
         how = f"the worker exited with code {returncode} and wrote no record"
     last = (stderr or "").strip().splitlines()[-1:] or [str(error)]
@@ -305,11 +344,70 @@ def run(kernel: str, backend: str, *, store: StoreOption = None, **options: Any)
     return save(execute(request))
 
 
+class Interrupted(KeyboardInterrupt):
+    """Measuring was stopped by SIGINT (Ctrl-C) or SIGTERM; every finished run is stored.
+
+    ``finished`` of ``total`` runs were done when it came (None where not counted).
+    The exit code of an interrupted command is 128 + ``signum``: 130 or 143.
+    """
+
+    def __init__(
+        self, signum: int = signal.SIGINT, finished: int | None = None, total: int | None = None
+    ) -> None:
+        super().__init__(signum, finished, total)
+        self.signum, self.finished, self.total = int(signum), finished, total
+
+    def __str__(self) -> str:
+        if self.finished is None or self.total is None:
+            return "interrupted"
+        return (
+            f"interrupted after {self.finished} of {self.total} runs; "
+            "rerun with --resume to continue"
+        )
+
+
+#: Statuses of a stored run that ``resume`` does not repeat: the measurement finished.
+#: failed, timeout and unavailable runs are repeated (a driver installed, a longer timeout).
+DONE_STATUSES = ("ok", "invalid")
+
+
+def stored_outcome(store: Store, request: RunRequest) -> RunRecord | None:
+    """The stored run that ``request`` would repeat, if the latest such run finished.
+
+    The same run means: this machine, the kernel and its version, backend, size,
+    dtype, threads, parameters and seed, and the versions of accel, Python and the
+    backend's libraries. Only a latest run with a status in ``DONE_STATUSES`` counts.
+    """
+    from .selection import key_versions
+
+    machine = machine_fingerprint()
+    wanted = key_versions(request.backend)
+    for run in store.runs(  # newest first
+        machine=machine or None,
+        kernel=request.kernel,
+        kernel_version=get_kernel(request.kernel).version,
+        backend=request.backend,
+        size=request.size,
+        dtype=request.dtype,
+        threads=request.threads,
+    ):
+        record = run.record
+        if (
+            record.machine == machine
+            and record.params == request.params
+            and record.seed == request.seed
+            and all(record.versions.get(name) == value for name, value in wanted.items())
+        ):
+            return record if record.status in DONE_STATUSES else None
+    return None
+
+
 def compare(
     kernel: str,
     backends: Iterable[str] | None = None,
     *,
     store: StoreOption = None,
+    resume: bool = False,
     **options: Any,
 ) -> list[RunRecord]:
     """Run ``kernel`` on every backend (or those named), one fresh process each.
@@ -317,10 +415,26 @@ def compare(
     Unavailable backends are included as records with status ``unavailable`` and
     the reason. Records come back in backend order; sort them as you need. Counters
     are on unless ``counters=False`` (each record says why where perf cannot count).
-    Each record is stored in ``store`` as it arrives (as :func:`run` does).
+    Each record is stored in ``store`` as it arrives (as :func:`run` does), so a
+    comparison stopped by Ctrl-C or SIGTERM (:class:`Interrupted`) keeps what finished;
+    ``resume=True`` then takes those from the store (:func:`stored_outcome`) instead of
+    measuring them again.
     """
     options["counters"] = options.get("counters") is not False
     names = list(backends) if backends is not None else list(BACKEND_NAMES)
     requests = [make_request(kernel, name, **options) for name in names]
+    if resume and store is False:
+        raise UsageError("resume takes finished runs from the store: it cannot go with no store")
     save = recorder(store)
-    return [save(execute(request)) for request in requests]
+    stored: list[RunRecord | None] = [None] * len(requests)
+    if resume:
+        with Store(store_path(store), readonly=True) as past:
+            stored = [stored_outcome(past, request) for request in requests]
+    records: list[RunRecord] = []
+    try:
+        for request, done in zip(requests, stored, strict=True):
+            records.append(done or save(execute(request)))
+    except KeyboardInterrupt as stop:
+        signum = getattr(stop, "signum", signal.SIGINT)
+        raise Interrupted(signum, len(records), len(requests)) from None
+    return records

@@ -98,6 +98,11 @@ def execute(spec: dict[str, Any]) -> RunRecord:
     except Exception as exc:
         record.status = "failed"
         record.reason = f"{phases.current}: {type(exc).__name__}: {exc}".strip()
+        if isinstance(exc, MemoryError) and spec.get("memory_limit"):
+            record.reason += (
+                f" (past the worker's memory limit of {spec['memory_limit'] / 2**20:,.0f} MiB"
+                " address space, set by --memory-limit)"
+            )
         record.stderr_tail = traceback.format_exc()[-4000:]
         traceback.print_exc()
     finally:
@@ -124,10 +129,31 @@ def _versions(backend) -> dict[str, str]:
     return versions
 
 
+def limit_memory(spec: dict[str, Any]) -> None:
+    """Cap this process's address space (RLIMIT_AS) at the spec's ``memory_limit`` bytes.
+
+    An allocation past the cap then raises MemoryError, recorded as ``failed``, instead
+    of waking the kernel's OOM killer. GPU backends are left uncapped: CUDA reserves
+    address space far beyond the memory it uses.
+    """
+    from .backends import get_backend
+
+    limit = spec.get("memory_limit")
+    if not limit or get_backend(spec["backend"]).device == "cuda":
+        return
+    import resource
+
+    _, hard = resource.getrlimit(resource.RLIMIT_AS)
+    if hard != resource.RLIM_INFINITY:
+        limit = min(limit, hard)
+    resource.setrlimit(resource.RLIMIT_AS, (limit, hard))
+
+
 def main(argv: list[str]) -> int:
     spec_path, record_path = argv
     with open(spec_path) as handle:
         spec = json.load(handle)
+    limit_memory(spec)
     record = execute(spec)
     with open(record_path, "w") as handle:
         handle.write(record.to_json())

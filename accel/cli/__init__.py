@@ -1,14 +1,17 @@
 """The ``accel`` command line: one module per subcommand, each with ``register(subparsers)``.
 
-A user mistake prints one line (``accel: error: ...``) and exits with 2; an
-interrupted command exits with 130.
+A user mistake prints one line (``accel: error: ...``) and exits with 2; a command
+stopped by Ctrl-C (SIGINT) or SIGTERM stops its worker, keeps every finished run in
+the store and exits with 130 or 143 (128 + the signal's number).
 """
 
 from __future__ import annotations
 
 import argparse
 import importlib
+import signal
 import sys
+import threading
 
 from ..errors import AccelError
 
@@ -50,20 +53,36 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _terminated(signum: int, frame: object) -> None:
+    from ..runner import Interrupted
+
+    raise Interrupted(signum)
+
+
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the ``accel`` console script; returns the exit code."""
     parser = build_parser()
     args = parser.parse_args(argv)
+    # SIGTERM unwinds like Ctrl-C: the running worker is killed and what finished stays stored.
+    previous = None
+    in_main_thread = threading.current_thread() is threading.main_thread()
+    if in_main_thread and signal.getsignal(signal.SIGTERM) is signal.SIG_DFL:  # SIG_IGN stays
+        previous = signal.signal(signal.SIGTERM, _terminated)
     try:
         return int(args.func(args) or 0)
     except AccelError as exc:
         print(f"accel: error: {exc}", file=sys.stderr)
         return exc.exit_code
-    except KeyboardInterrupt:
-        print("accel: interrupted", file=sys.stderr)
-        return 130
+    except KeyboardInterrupt as exc:
+        signum = getattr(exc, "signum", signal.SIGINT)
+        said = str(exc) if hasattr(exc, "signum") else "interrupted"
+        print(f"accel: {said}", file=sys.stderr)
+        return 128 + signum
     except BrokenPipeError:
         return 0
+    finally:
+        if previous is not None:
+            signal.signal(signal.SIGTERM, previous)
 
 
 if __name__ == "__main__":

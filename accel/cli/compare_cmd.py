@@ -8,7 +8,13 @@ import json
 from ..counters import parse_events
 from ..runner import compare
 from .format import compare_notes, compare_rows, counter_rows, ranking_note, table
-from .options import add_measure_options, add_store_options, measure_options, store_option
+from .options import (
+    add_measure_options,
+    add_resume_option,
+    add_store_options,
+    measure_options,
+    store_option,
+)
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -25,12 +31,19 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "kernel + transfers, as one call from host data pays)",
     )
     add_store_options(parser, skippable=True)
+    add_resume_option(parser)
     parser.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
     backends = [b.strip() for b in args.backends.split(",") if b.strip()] if args.backends else None
-    records = compare(args.kernel, backends, store=store_option(args), **measure_options(args))
+    records = compare(
+        args.kernel,
+        backends,
+        store=store_option(args),
+        resume=args.resume,
+        **measure_options(args),
+    )
     if args.json:
         print(json.dumps([r.to_dict() for r in records], indent=2))
     else:

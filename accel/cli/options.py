@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import re
 from typing import Any
 
 from ..counters import DEFAULT_EVENTS
@@ -53,6 +54,13 @@ def add_measure_options(parser: argparse.ArgumentParser, *, single_size: bool = 
         "--events",
         help=f"comma-separated perf events to count (default {','.join(DEFAULT_EVENTS)})",
     )
+    parser.add_argument(
+        "--memory-limit",
+        type=memory_size,
+        metavar="SIZE",
+        help="address space each worker may use, e.g. 2G or 512M: an allocation past it "
+        "fails the run with MemoryError (CPU backends; default: no limit)",
+    )
 
 
 def measure_options(args: argparse.Namespace) -> dict[str, Any]:
@@ -69,7 +77,30 @@ def measure_options(args: argparse.Namespace) -> dict[str, Any]:
         "counters": args.counters,
         "events": args.events,
         "pinned": args.pinned,
+        "memory_limit": args.memory_limit,
     }
+
+
+_MEMORY_SIZE = re.compile(r"(\d+(?:\.\d*)?)\s*([KMGT]?)(?:i?B)?", re.IGNORECASE)
+
+
+def memory_size(text: str) -> int:
+    """``"2G"``, ``"512MiB"``, ``"1.5g"`` or plain bytes -> bytes (units are powers of 1024)."""
+    match = _MEMORY_SIZE.fullmatch(text.strip())
+    if match is None or float(match.group(1)) <= 0:
+        raise argparse.ArgumentTypeError(f"expected a memory size such as 512M or 2G, got {text!r}")
+    number, unit = match.groups()
+    return max(1, int(float(number) * 1024 ** " KMGT".index(unit.upper() or " ")))
+
+
+def add_resume_option(parser: argparse.ArgumentParser) -> None:
+    """``--resume``: take runs that finished (ok or invalid) from the store, not measure again."""
+    parser.add_argument(
+        "--resume",
+        action="store_true",
+        help="skip runs already stored for this machine and versions with status ok or "
+        "invalid (failed, timed-out and unavailable ones run again)",
+    )
 
 
 def add_store_options(parser: argparse.ArgumentParser, *, skippable: bool = False) -> None:

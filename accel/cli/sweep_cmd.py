@@ -12,11 +12,12 @@ import json
 from typing import Any
 
 from ..errors import UsageError
-from ..runner import compare
+from ..runner import Interrupted, compare
 from ..selection import Crossover, crossovers
 from .format import seconds, table
 from .options import (
     add_measure_options,
+    add_resume_option,
     add_store_options,
     comma_list,
     measure_options,
@@ -33,6 +34,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--backends", help="comma-separated backends (default: all)")
     add_measure_options(parser, single_size=False)
     add_store_options(parser)
+    add_resume_option(parser)
     parser.set_defaults(func=run)
 
 
@@ -69,8 +71,14 @@ def run(args: argparse.Namespace) -> int:
     options = measure_options(args)
     store = store_option(args)
     records = []
-    for size in sizes:
-        records += compare(args.kernel, backends, store=store, **{**options, "size": size})
+    try:
+        for size in sizes:
+            records += compare(
+                args.kernel, backends, store=store, resume=args.resume, **{**options, "size": size}
+            )
+    except Interrupted as stop:  # count over the whole sweep, not the size it stopped in
+        total = (stop.total or 0) * len(sizes)
+        raise Interrupted(stop.signum, len(records) + (stop.finished or 0), total) from None
     names = list(dict.fromkeys(r.backend for r in records))
     found = {
         on_device: crossovers(
