@@ -300,8 +300,8 @@ def _supervise(
         return request.record(
             "failed", _exit_reason(returncode, stderr, exc), stderr_tail=_tail(stderr)
         )
-    if record.status != "ok" and not record.stderr_tail:
-        record.stderr_tail = _tail(stderr)
+    if record.status != "ok":  # all the worker's stderr: its children's (PyPy's) messages too
+        record.stderr_tail = _tail(stderr) or record.stderr_tail
     return record
 
 

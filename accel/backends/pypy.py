@@ -78,6 +78,7 @@ class PyPyProcess:
     """A running PyPy server, spoken to with one JSON line each way."""
 
     def __init__(self, interpreter: str) -> None:
+        self.interpreter = interpreter
         self.proc = subprocess.Popen(
             [interpreter, "-u", str(SERVER)],
             stdin=subprocess.PIPE,
@@ -92,23 +93,32 @@ class PyPyProcess:
             self.proc.stdin.write(json.dumps(command) + "\n")
             self.proc.stdin.flush()
         except BrokenPipeError:
-            raise PyPyError(f"the PyPy process exited (code {self.proc.wait()})") from None
+            raise PyPyError(self._exited()) from None
         line = self.proc.stdout.readline()
         if not line:
-            raise PyPyError(f"the PyPy process exited (code {self.proc.wait()}) before answering")
+            raise PyPyError(self._exited())
         try:
             reply = json.loads(line)
         except json.JSONDecodeError:
-            raise PyPyError(
-                f"the PyPy process sent something that is not JSON: {line[:80]!r}"
-            ) from None
+            reply = None
         if not isinstance(reply, dict) or "ok" not in reply:
-            raise PyPyError(f"the PyPy process sent an unexpected reply: {line[:80]!r}")
+            raise PyPyError(
+                f"{self.interpreter} answered {line[:80]!r} instead of accel's protocol: "
+                "something in its start-up prints to stdout (a sitecustomize module, a .pth "
+                f"file, PYTHONSTARTUP); run '{self.interpreter} -c pass' and remove what it prints"
+            )
         if not reply["ok"]:
             if reply.get("traceback"):
                 print(reply["traceback"], file=sys.stderr)
             raise PyPyError(f"in PyPy: {reply.get('error')}")
         return reply
+
+    def _exited(self) -> str:
+        return (
+            f"{self.interpreter} exited (code {self.proc.wait()}) before answering; its "
+            f"stderr is in the run's stderr tail. Check that '{self.interpreter} -c pass' "
+            f"runs, or set {PYPY_ENV} to a working pypy3"
+        )
 
     def path(self, name: str) -> str:
         return os.path.join(self.folder, name)
