@@ -99,6 +99,22 @@ def usable_cpus() -> int:
         return os.cpu_count() or 1
 
 
+def thread_ceiling() -> int | None:
+    """The most threads one user may run at once here (ulimit -u, kernel.threads-max)."""
+    import resource
+
+    limits = []
+    soft, _ = resource.getrlimit(resource.RLIMIT_NPROC)
+    if soft != resource.RLIM_INFINITY:
+        limits.append(soft)
+    try:
+        with open("/proc/sys/kernel/threads-max") as handle:
+            limits.append(int(handle.read()))
+    except (OSError, ValueError):
+        pass
+    return min(limits, default=None)
+
+
 def machine_fingerprint() -> str:
     """This machine's hardware fingerprint, or '' where the probe cannot give one."""
     try:
@@ -168,6 +184,12 @@ def make_request(
     threads = usable_cpus() if threads is None else threads
     if isinstance(threads, bool) or not isinstance(threads, int) or threads < 1:
         raise UsageError(f"threads must be a whole number of at least 1, got {threads!r}")
+    ceiling = thread_ceiling()
+    if ceiling is not None and threads > ceiling:
+        raise UsageError(
+            f"threads must be at most {ceiling}, as many as one user may run at once here "
+            f"(ulimit -u, kernel.threads-max), got {threads}"
+        )
     policy: dict[str, Any] = {}
     if repeats is not None:
         if isinstance(repeats, bool) or not isinstance(repeats, int) or repeats < 1:
@@ -325,7 +347,9 @@ def _exit_reason(returncode: int | None, stderr: str, error: Exception) -> str:
             how += " (out of memory? the kernel's OOM killer sends SIGKILL)"
     else:
         how = f"the worker exited with code {returncode} and wrote no record"
-    last = (stderr or "").strip().splitlines()[-1:] or [str(error)]
+    last = (stderr or "").strip().splitlines()[-1:]
+    if not last:  # a record that cannot be read says more than silence after a clean exit
+        last = [str(error) if returncode == 0 else "it printed nothing on stderr"]
     return f"{how}: {last[0][:300]}"
 
 
