@@ -109,7 +109,8 @@ VERSION = "1"
 KERNEL = KernelSpec(
     name="matmul",
     title="Matrix multiply",
-    description="dense n x n matrix product; compute-bound, where BLAS and GPUs shine",
+    description="dense n x n matrix product; compute-bound, where BLAS and GPUs shine "
+    "(python and pypy run the naive triple loop: for contrast at small n only)",
     version=VERSION,
     presets={
         "S": Preset(128),

@@ -42,8 +42,8 @@ ROSETTA_OUTPUTS = [
     4593380528125082431,
     16408922859458223821,
 ]
-#: Dart counts around the slices and blocks of the implementations (2^14 NumPy, 2^16
-#: torch and numba_parallel), and seeds that are 0, all ones and above 2^63.
+#: Dart counts around the slices and blocks of the implementations (2^14 NumPy and torch on
+#: the CPU, 2^16 numba_parallel), and seeds that are 0, all ones and above 2^63.
 AWKWARD_SIZES = [1, 2, 16_383, 16_385, 65_537, 131_075]
 SEEDS = [0, -1, 2**63 + 5]
 
