@@ -1,0 +1,84 @@
+"""Fault-injection set-up: the crashing and faulty kernels, process tags, store digests."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import subprocess
+import sys
+import uuid
+from pathlib import Path
+
+import psutil
+import pytest
+
+FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
+EXTRA_KERNELS = "accel_test_kernels.crashing,accel_test_kernels.faulty"
+#: Every process started for one test carries this variable with the test's own value,
+#: so that leftovers can be found in the process table whatever else runs on the machine.
+TAG = "ACCEL_FAULT_TEST_TAG"
+
+
+@pytest.fixture
+def fault_kernels(monkeypatch):
+    """Register the crashing and faulty kernels in this process and in every child."""
+    monkeypatch.setenv("ACCEL_EXTRA_KERNELS", EXTRA_KERNELS)
+    monkeypatch.setenv(
+        "PYTHONPATH", os.pathsep.join([str(FIXTURES), os.environ.get("PYTHONPATH", "")])
+    )
+    monkeypatch.syspath_prepend(str(FIXTURES))
+
+
+def _tagged(value: str) -> list[psutil.Process]:
+    found = []
+    for process in psutil.process_iter():
+        try:
+            if process.status() != psutil.STATUS_ZOMBIE and process.environ().get(TAG) == value:
+                found.append(process)
+        except psutil.Error:  # ended while listed, or not ours to read
+            continue
+    return found
+
+
+@pytest.fixture
+def our_processes(monkeypatch):
+    """Tag every child of this test; the fixture lists the live (non-zombie) ones so tagged.
+
+    ``our_processes()`` -> processes started by this test (and their children) still alive.
+    """
+    value = uuid.uuid4().hex
+    monkeypatch.setenv(TAG, value)
+    return lambda: _tagged(value)
+
+
+@pytest.fixture
+def digest():
+    """SHA-256 of a file's bytes, or None when there is no such file."""
+
+    def of(path: Path) -> str | None:
+        return hashlib.sha256(path.read_bytes()).hexdigest() if path.is_file() else None
+
+    return of
+
+
+@pytest.fixture
+def start_cli():
+    """Start the real ``accel`` command line and leave it running: ``start_cli("compare", ...)``."""
+    started: list[subprocess.Popen] = []
+
+    def start(*args: str, **popen: object) -> subprocess.Popen:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "accel", *args],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            **popen,
+        )
+        started.append(process)
+        return process
+
+    yield start
+    for process in started:  # a failed test must not leave its command running
+        if process.poll() is None:
+            process.kill()
+        process.communicate()
