@@ -6,9 +6,10 @@ import argparse
 import json
 
 from ..counters import parse_events
-from ..runner import compare
+from ..progress import measured_runs
 from .format import compare_notes, compare_rows, counter_rows, ranking_note, table
 from .options import (
+    add_figure_options,
     add_measure_options,
     add_resume_option,
     add_store_options,
@@ -32,18 +33,30 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     add_store_options(parser, skippable=True)
     add_resume_option(parser)
+    add_figure_options(parser)
     parser.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
+    from ..plots import command_line as figures
+
     backends = [b.strip() for b in args.backends.split(",") if b.strip()] if args.backends else None
-    records = compare(
-        args.kernel,
-        backends,
-        store=store_option(args),
-        resume=args.resume,
-        **measure_options(args),
-    )
+    figures.check_plot(args)
+    machine = None
+    if figures.stored(args):
+        records, machine = figures.stored_comparison(args, args.kernel, backends)
+    else:
+        records = list(
+            measured_runs(
+                args.kernel,
+                backends,
+                [None],
+                store=store_option(args),
+                resume=args.resume,
+                progress=args.progress,
+                **measure_options(args),
+            )
+        )
     if args.json:
         print(json.dumps([r.to_dict() for r in records], indent=2))
     else:
@@ -56,4 +69,8 @@ def run(args: argparse.Namespace) -> int:
         notes = [n for n in (ranking_note(records, args.resident), *compare_notes(records)) if n]
         if notes:
             print("\n" + "\n".join(notes))  # a blank line ends the table
+    if args.plot:
+        from ..plots.compare_plot import draw_comparison
+
+        figures.announce(draw_comparison(records, machine or figures.local_machine(), args.plot))
     return 0 if all(r.status in ("ok", "unavailable") for r in records) else 1

@@ -103,6 +103,37 @@ def add_resume_option(parser: argparse.ArgumentParser) -> None:
     )
 
 
+def add_figure_options(parser: argparse.ArgumentParser, *, measures: bool = True) -> None:
+    """``--plot FILE``, and drawing stored runs (``--from-store``, ``--from FILE``, ``--machine``).
+
+    ``measures=False`` is for commands that only ever draw stored runs (no
+    ``--from-store``, ``--progress`` or ``--plot``: ``accel report``).
+    """
+    if measures:
+        parser.add_argument("--plot", metavar="FILE", help="save a figure: FILE.png or FILE.svg")
+        parser.add_argument(
+            "--from-store",
+            action="store_true",
+            help="measure nothing: use the latest stored run of each backend (see --machine)",
+        )
+        parser.add_argument(
+            "--progress",
+            action="store_true",
+            help="show progress on stderr even when it is not a terminal",
+        )
+    parser.add_argument(
+        "--from",
+        dest="from_file",
+        metavar="FILE",
+        help="measure nothing: use the runs of an 'accel export' FILE (the store is not touched)",
+    )
+    parser.add_argument(
+        "--machine",
+        help="stored runs of this machine: a fingerprint (or its start), or 'this' "
+        "(default: the machine of the newest matching run)",
+    )
+
+
 def add_store_options(parser: argparse.ArgumentParser, *, skippable: bool = False) -> None:
     """``--store PATH`` (and, where storing is optional, ``--no-store``)."""
     parser.add_argument(

@@ -12,10 +12,11 @@ import json
 from typing import Any
 
 from ..errors import UsageError
-from ..runner import Interrupted, compare
+from ..progress import measured_runs
 from ..selection import Crossover, crossovers
 from .format import seconds, table
 from .options import (
+    add_figure_options,
     add_measure_options,
     add_resume_option,
     add_store_options,
@@ -30,11 +31,19 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "sweep", help="measure a kernel over several sizes and store it for selection"
     )
     parser.add_argument("kernel", help="kernel name (see 'accel kernels')")
-    parser.add_argument("--sizes", required=True, help="comma-separated sizes, e.g. 64,128,256")
+    parser.add_argument(
+        "--sizes",
+        help="comma-separated sizes, e.g. 64,128,256 (needed unless --from-store or --from: "
+        "then every stored size by default)",
+    )
     parser.add_argument("--backends", help="comma-separated backends (default: all)")
     add_measure_options(parser, single_size=False)
     add_store_options(parser)
     add_resume_option(parser)
+    add_figure_options(parser)
+    parser.add_argument(
+        "--throughput", action="store_true", help="--plot GFLOP/s against size instead of time"
+    )
     parser.set_defaults(func=run)
 
 
@@ -66,30 +75,47 @@ def crossover_json(found: list[Crossover]) -> list[dict[str, Any]]:
 
 
 def run(args: argparse.Namespace) -> int:
-    sizes = parse_sizes(args.sizes)
+    from ..plots import command_line as figures
+    from ..plots.evidence import sweep_crossovers
+
+    figures.check_plot(args)
+    from_store = figures.stored(args)
+    sizes = None if from_store and not args.sizes else parse_sizes(args.sizes)
     backends = comma_list(args.backends)
-    options = measure_options(args)
-    store = store_option(args)
-    records = []
-    try:
-        for size in sizes:
-            records += compare(
-                args.kernel, backends, store=store, resume=args.resume, **{**options, "size": size}
+    machine = None
+    if from_store:  # crossovers of exactly the stored runs shown, on their own machine
+        records, machine = figures.stored_sweep(args, args.kernel, sizes, backends)
+        sizes = sorted({r.size for r in records})
+        found = {d: sweep_crossovers(records, data_on_device=d) for d in (True, False)}
+    else:
+        records = list(
+            measured_runs(
+                args.kernel,
+                backends,
+                sizes,
+                store=store_option(args),
+                resume=args.resume,
+                progress=args.progress,
+                **measure_options(args),
             )
-    except Interrupted as stop:  # count over the whole sweep, not the size it stopped in
-        total = (stop.total or 0) * len(sizes)
-        raise Interrupted(stop.signum, len(records) + (stop.finished or 0), total) from None
-    names = list(dict.fromkeys(r.backend for r in records))
-    found = {
-        on_device: crossovers(
-            args.kernel,
-            dtype=args.dtype,
-            backends=names,
-            data_on_device=on_device,
-            store=store,
         )
-        for on_device in (True, False)
-    }
+    names = list(dict.fromkeys(r.backend for r in records))
+    if not from_store:
+        found = {
+            on_device: crossovers(
+                args.kernel,
+                dtype=args.dtype,
+                backends=names,
+                data_on_device=on_device,
+                store=store_option(args),
+            )
+            for on_device in (True, False)
+        }
+    if args.plot:
+        from ..plots.sweep_plot import draw_sweep
+
+        machine = machine or figures.local_machine()
+        figures.announce(draw_sweep(records, machine, args.plot, throughput=args.throughput))
     if args.json:
         document = {
             "records": [r.to_dict() for r in records],

@@ -1,0 +1,354 @@
+"""The lecture report: one machine's stored results as a self-contained HTML or Markdown file.
+
+Contents: the hardware summary, then for each kernel the comparison table, its figures
+(comparison, sweep where several sizes were measured, counters where they were
+counted) and a plain-language reading generated from the numbers, and last the
+roofline of every kernel under the machine's roof.
+
+The HTML file needs nothing but itself: CSS inline, figures embedded as ``data:`` URIs,
+no script, no external address. The Markdown version (for slides tools) writes its
+figures as files in a folder beside it and links them by relative path.
+
+>>> with results() as store:                                         # doctest: +SKIP
+...     report = build_report(store, resolve_machine(store, None), kernels=None, roof=None)
+...     write_html(report, "lecture.html")
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+import os
+import tempfile
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+from ..cli.format import compare_rows, memory
+from ..errors import UsageError
+from ..kernels import UnknownKernelError, get_kernel
+from ..record import RunRecord
+from ..store import Store
+from . import evidence
+from .compare_plot import draw_comparison
+from .counters_plot import draw_counters
+from .evidence import Machine
+from .narrative import reading
+from .roofline_plot import Roof, draw_roofline
+from .sweep_plot import draw_sweep
+
+MIME = {"svg": "image/svg+xml", "png": "image/png"}
+CACHE_SUFFIX = {"data": "d", "instruction": "i"}
+
+
+@dataclass(frozen=True)
+class Figure:
+    """One drawn figure: a name for its file, a caption, its format and bytes."""
+
+    name: str
+    caption: str
+    kind: str  # "svg" or "png"
+    data: bytes
+
+    def data_uri(self) -> str:
+        return f"data:{MIME[self.kind]};base64,{base64.b64encode(self.data).decode('ascii')}"
+
+
+@dataclass
+class KernelSection:
+    """Everything the report says about one kernel."""
+
+    kernel: str
+    title: str
+    records: list[RunRecord]
+    table: tuple[list[str], list[list[str]]]
+    reading: str
+    figures: list[Figure] = field(default_factory=list)
+
+
+@dataclass
+class Report:
+    """One machine's report, ready to write as HTML or Markdown."""
+
+    machine: Machine
+    hardware: list[tuple[str, str]]
+    sections: list[KernelSection]
+    roofline: Figure | None
+    footer: str
+
+
+def hardware_summary(machine: Machine) -> list[tuple[str, str]]:
+    """The machine in a few rows: CPU, cores, caches, SIMD, memory, GPUs, measured figures."""
+    report = machine.report or {}
+    if not report:
+        return [("fingerprint", machine.fingerprint or "unknown"), ("report", machine.name)]
+    cpu, host = report.get("cpu") or {}, report.get("host") or {}
+    caches = ", ".join(
+        f"L{c['level']}{CACHE_SUFFIX.get(c['type'], '')} {memory(c['size_bytes'])}"
+        for c in (report.get("caches") or {}).get("levels", [])
+        if c.get("size_bytes")
+    )
+    gpu = report.get("gpu") or {}
+    gpus = ", ".join(
+        f"{d.get('name')} ({memory(d.get('memory_total_bytes'))})" for d in gpu.get("devices", [])
+    )
+    rows = [
+        ("fingerprint", machine.fingerprint or "unknown"),
+        ("CPU", f"{cpu.get('model_name') or 'unknown'} ({cpu.get('microarchitecture') or '?'})"),
+        (
+            "cores",
+            f"{cpu.get('physical_cores') or '?'} physical, {cpu.get('logical_cores') or '?'} "
+            f"logical, {host.get('usable_cpus') or '?'} usable here",
+        ),
+        ("caches", caches or "unknown"),
+        ("SIMD", (report.get("simd") or {}).get("cpu_widest") or "unknown"),
+        ("memory", memory((report.get("memory") or {}).get("total_bytes"))),
+        ("GPU", gpus or f"none ({gpu.get('none_reason') or 'none found'})"),
+        (
+            "system",
+            f"{host.get('distribution') or host.get('os_name') or '?'}, "
+            f"{host.get('virtualization') or 'bare metal or unknown'}, "
+            f"Python {host.get('python_version') or '?'}",
+        ),
+        ("perf counters", (report.get("perf") or {}).get("summary") or "unknown"),
+    ]
+    return rows + _measured_rows(report.get("measured"))
+
+
+def _measured_rows(measured: dict[str, Any] | None) -> list[tuple[str, str]]:
+    if not measured:
+        return [("measured", "not measured (accel hardware --measure; --measure-roof here)")]
+    rows = []
+    streams = measured.get("bandwidth") or []
+    if streams:
+        best = max(streams, key=lambda b: b["best_gbs"])
+        rows.append(
+            (
+                "memory bandwidth",
+                f"{best['best_gbs']:.3g} GB/s (STREAM {best['kernel']}, {best['threads']} threads)",
+            )
+        )
+    for rate in measured.get("flops") or []:
+        rows.append(("peak compute", f"{rate['best_gflops']:.3g} GFLOP/s ({rate['name']})"))
+    for t in measured.get("transfers") or []:
+        rows.append(
+            (
+                f"{'host → GPU' if t['direction'] == 'h2d' else 'GPU → host'} ({t['host_memory']})",
+                f"{t['median_gbs']:.3g} GB/s at {memory(t['size_bytes'])}",
+            )
+        )
+    return rows
+
+
+def _figure(
+    name: str, caption: str, kind: str, draw: Callable[[str], Any], folder: str
+) -> Figure | None:
+    """Draw one figure into ``folder`` and keep its bytes; None where there is nothing to draw."""
+    path = os.path.join(folder, f"{name}.{kind}")
+    try:
+        draw(path)
+    except UsageError:  # nothing to draw (no run finished ok): the table says why
+        return None
+    return Figure(name, caption, kind, Path(path).read_bytes())
+
+
+def build_report(
+    store: Store,
+    machine: Machine,
+    *,
+    kernels: Sequence[str] | None,
+    roof: Roof | None,
+    kind: str = "svg",
+) -> Report:
+    """Draw every figure of ``machine``'s stored runs and write the readings."""
+    names = list(kernels) if kernels else evidence.kernels_on(store, machine)
+    if not names:
+        raise UsageError(f"no stored runs on machine {machine.fingerprint}")
+    sections = []
+    compared: list[RunRecord] = []
+    with tempfile.TemporaryDirectory(prefix="accel-report-") as folder:
+        for kernel in names:
+            sweep = evidence.sweep(store, machine, kernel)
+            size = evidence.richest_size(sweep)
+            records = [r for r in sweep if r.size == size]
+            compared += records
+            sections.append(_section(kernel, records, sweep, machine, kind, folder))
+        roofline = _figure(
+            "roofline",
+            "Achieved GFLOP/s against arithmetic intensity, under this machine's measured roof",
+            kind,
+            lambda path: draw_roofline(compared, machine, roof, path),
+            folder,
+        )
+    return Report(
+        machine=machine,
+        hardware=hardware_summary(machine),
+        sections=sections,
+        roofline=roofline,
+        footer=f"{machine.footer(compared)} · report written "
+        f"{datetime.now(timezone.utc).isoformat(timespec='minutes')}",
+    )
+
+
+def _section(
+    kernel: str,
+    records: list[RunRecord],
+    sweep: list[RunRecord],
+    machine: Machine,
+    kind: str,
+    folder: str,
+) -> KernelSection:
+    try:
+        title = get_kernel(kernel).title
+    except UnknownKernelError:  # a kernel only the export knows
+        title = kernel
+    figures = [
+        _figure(
+            f"{kernel}-compare",
+            "One call from host data per backend: transfers, compute and the first call's "
+            "compile/JIT; speedup against CPython on each bar",
+            kind,
+            lambda path: draw_comparison(records, machine, path),
+            folder,
+        )
+    ]
+    if len({r.size for r in sweep if r.ok}) > 1:
+        figures.append(
+            _figure(
+                f"{kernel}-sweep",
+                "Time against size per backend; vertical lines mark where the fastest "
+                "backend changes (solid: kernel time, dotted: with transfers)",
+                kind,
+                lambda path: draw_sweep(sweep, machine, path),
+                folder,
+            )
+        )
+    if any(r.counters is not None or r.counters_reason for r in records):
+        figures.append(
+            _figure(
+                f"{kernel}-counters",
+                "Cache misses and instructions per cycle beside time (perf stat, timed calls only)",
+                kind,
+                lambda path: draw_counters(records, machine, path),
+                folder,
+            )
+        )
+    return KernelSection(
+        kernel=kernel,
+        title=title,
+        records=records,
+        table=compare_rows(records),
+        reading=reading(records, sweep),
+        figures=[f for f in figures if f is not None],
+    )
+
+
+# -- HTML --------------------------------------------------------------------------
+
+_CSS = """
+body { font-family: "DejaVu Sans", Verdana, sans-serif; font-size: 18px; line-height: 1.45;
+       max-width: 1280px; margin: 2em auto; padding: 0 1em; color: #111; }
+h1 { font-size: 2em; margin-bottom: 0.2em; }
+h2 { border-bottom: 2px solid #0072B2; padding-bottom: 0.2em; margin-top: 2em; }
+table { border-collapse: collapse; margin: 1em 0; font-size: 16px; }
+th, td { border: 1px solid #ccc; padding: 0.3em 0.6em; text-align: left; vertical-align: top; }
+th { background: #eef4fa; }
+figure { margin: 1.5em 0; }
+figure img { max-width: 100%; height: auto; display: block; }
+figcaption { color: #555; font-size: 16px; margin-top: 0.3em; }
+p.reading { font-size: 20px; background: #f6f6f6; border-left: 6px solid #E69F00;
+            padding: 0.6em 1em; }
+.meta, footer { color: #555; font-size: 15px; }
+"""
+
+
+def _html_table(headers: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
+    head = "".join(f"<th>{html.escape(h)}</th>" for h in headers)
+    body = "".join(
+        "<tr>" + "".join(f"<td>{html.escape(cell)}</td>" for cell in row) + "</tr>" for row in rows
+    )
+    return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+
+
+def _html_figure(figure: Figure) -> str:
+    caption = html.escape(figure.caption)
+    return (
+        f'<figure id="figure-{html.escape(figure.name)}"><img src="{figure.data_uri()}" '
+        f'alt="{caption}"><figcaption>{caption}</figcaption></figure>'
+    )
+
+
+def render_html(report: Report) -> str:
+    """The whole report as one HTML document that needs no other file and no network."""
+    machine = html.escape(report.machine.name)
+    parts = [
+        "<!DOCTYPE html>",
+        '<html lang="en"><head><meta charset="utf-8">',
+        f"<title>accel report: {machine}</title>",
+        f"<style>{_CSS}</style></head><body>",
+        "<h1>CPU and GPU, side by side</h1>",
+        f'<p class="meta">{html.escape(report.footer)}</p>',
+        '<section id="hardware"><h2>The machine</h2>',
+        _html_table(["", ""], [list(row) for row in report.hardware]),
+        "</section>",
+    ]
+    for section in report.sections:
+        parts.append(
+            f'<section id="kernel-{html.escape(section.kernel)}">'
+            f"<h2>{html.escape(section.kernel)}: {html.escape(section.title)}</h2>"
+        )
+        parts.append(_html_table(*section.table))
+        parts.extend(_html_figure(f) for f in section.figures)
+        parts.append(f'<p class="reading">{html.escape(section.reading)}</p></section>')
+    if report.roofline is not None:
+        parts.append('<section id="roofline"><h2>Roofline: every kernel</h2>')
+        parts.append(_html_figure(report.roofline) + "</section>")
+    parts.append(f"<footer><p>{html.escape(report.footer)}</p></footer></body></html>")
+    return "\n".join(parts) + "\n"
+
+
+def write_html(report: Report, path: str | os.PathLike[str]) -> Path:
+    target = Path(path)
+    target.write_text(render_html(report), encoding="utf-8")
+    return target
+
+
+# -- Markdown ------------------------------------------------------------------------
+
+
+def _md_cell(text: str) -> str:
+    return text.replace("|", "\\|").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def _md_table(headers: Sequence[str], rows: Sequence[Sequence[str]]) -> list[str]:
+    lines = ["| " + " | ".join(_md_cell(h) for h in headers) + " |"]
+    lines.append("|" + "---|" * len(headers))
+    lines.extend("| " + " | ".join(_md_cell(c) for c in row) + " |" for row in rows)
+    return lines
+
+
+def write_markdown(report: Report, path: str | os.PathLike[str]) -> Path:
+    """The report as Markdown at ``path``, its figures in ``<name>-figures/`` beside it."""
+    target = Path(path)
+    folder = target.with_name(f"{target.stem}-figures")
+    folder.mkdir(exist_ok=True)
+
+    def image(figure: Figure) -> list[str]:
+        file = folder / f"{figure.name}.{figure.kind}"
+        file.write_bytes(figure.data)
+        return [f"![{_md_cell(figure.caption)}]({folder.name}/{file.name})", ""]
+
+    lines = ["# CPU and GPU, side by side", "", report.footer, "", "## The machine", ""]
+    lines += _md_table(["", ""], [list(row) for row in report.hardware]) + [""]
+    for section in report.sections:
+        lines += [f"## {section.kernel}: {section.title}", ""]
+        lines += _md_table(*section.table) + [""]
+        for figure in section.figures:
+            lines += image(figure)
+        lines += [section.reading, ""]
+    if report.roofline is not None:
+        lines += ["## Roofline: every kernel", ""] + image(report.roofline)
+    target.write_text("\n".join(lines), encoding="utf-8")
+    return target

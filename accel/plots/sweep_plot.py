@@ -1,0 +1,148 @@
+"""The sweep figure: time (or throughput) against size per backend, crossovers marked.
+
+One solid line per backend for the median kernel time; where data moves to a device,
+a thin dotted line of the same colour for end to end (transfers counted). A vertical
+line marks each size where the fastest backend changes, as :mod:`accel.selection`
+estimates it (where the two backends' log-log lines cross): solid for kernel time,
+dotted with transfers counted. Where a crossing cannot be estimated (one backend was
+not measured at both ends), the interval between the two sizes is shaded instead.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+from pathlib import Path
+
+from ..errors import UsageError
+from ..record import RunRecord
+from ..selection import Crossover
+from . import style
+from .evidence import Machine, sweep_crossovers, work_of
+
+#: The two ways a crossover is counted: data on the device?, line style, its name, words.
+CROSSINGS: tuple[tuple[bool, str, str, str], ...] = (
+    (True, "-", "solid", "kernel time"),
+    (False, ":", "dotted", "with transfers"),
+)
+
+
+def _value(record: RunRecord, end_to_end: bool, throughput: bool) -> float | None:
+    """Seconds per call, or GFLOP/s, of one record; None where it has no timing."""
+    time = record.end_to_end_s if end_to_end else record.median_s
+    if not record.ok or not time:
+        return None
+    if not throughput:
+        return time
+    work = work_of(record)
+    return work.flops / time / 1e9 if work else None
+
+
+def series(
+    records: Sequence[RunRecord], *, end_to_end: bool = False, throughput: bool = False
+) -> dict[str, list[tuple[int, float]]]:
+    """Backend -> [(size, value)] in size order: what the figure draws as lines."""
+    found: dict[str, list[tuple[int, float]]] = {}
+    for record in sorted(records, key=lambda r: r.size):
+        value = _value(record, end_to_end, throughput)
+        if value is not None:
+            found.setdefault(record.backend, []).append((record.size, value))
+    return found
+
+
+def describe(crossing: Crossover) -> str:
+    """``numpy → numba_cpu ≈ 181`` (or ``between 128 and 256`` where no estimate exists)."""
+    where = (
+        f"≈ {crossing.size:,.0f}"
+        if crossing.size
+        else f"between {crossing.low} and {crossing.high}"
+    )
+    return f"{crossing.below} → {crossing.above} {where}"
+
+
+def draw_sweep(
+    records: Sequence[RunRecord],
+    machine: Machine,
+    path: str | os.PathLike[str],
+    *,
+    throughput: bool = False,
+) -> Path:
+    """Save the sweep figure of ``records`` (one kernel, several sizes) to ``path``."""
+    lines = series(records, throughput=throughput)
+    if not lines:
+        raise UsageError("nothing to draw: no run of the sweep finished ok")
+    moved = {r.backend for r in records if r.ok and r.transfer is not None}
+    with_transfers = {
+        b: points
+        for b, points in series(records, end_to_end=True, throughput=throughput).items()
+        if b in moved
+    }
+    first = records[0]
+    with style.figure(14, 8.5) as (fig, ax):
+        for backend, points in lines.items():
+            look = style.backend_style(backend)
+            ax.plot(
+                *zip(*points, strict=True),
+                color=look.colour,
+                marker=look.marker,
+                linestyle=look.linestyle,
+                label=backend,
+                gid=f"line-{backend}-kernel",
+                markeredgecolor=style.INK,
+            )
+        for backend, points in with_transfers.items():
+            look = style.backend_style(backend)
+            ax.plot(
+                *zip(*points, strict=True),
+                color=look.colour,
+                linestyle=":",
+                linewidth=2,
+                label=f"{backend}, with transfers",
+                gid=f"line-{backend}-end_to_end",
+            )
+        marks = _mark_crossovers(ax, records)
+        ax.set_xscale("log", base=2)
+        ax.set_yscale("log")
+        sizes = sorted({r.size for r in records})
+        ax.set_xticks(sizes, [f"{s:,}" for s in sizes])
+        ax.minorticks_off()
+        ax.set_xlabel(f"size ({first.kernel})")
+        ax.set_ylabel(
+            "GFLOP/s (work ÷ time; higher is better)"
+            if throughput
+            else "seconds per call (median; lower is better)"
+        )
+        fig.suptitle(f"{first.kernel} sweep, {first.dtype}: where the fastest backend changes")
+        fig.legend(loc="outside right upper", frameon=False)
+        style.footer(fig, [*marks, machine.footer(records)])
+        return style.save(fig, path)
+
+
+def _mark_crossovers(ax, records: Sequence[RunRecord]) -> list[str]:
+    """Draw every crossover (both ways of counting); return one note line per way."""
+    notes = []
+    for on_device, linestyle, line_name, words in CROSSINGS:
+        found = sweep_crossovers(records, data_on_device=on_device)
+        if not on_device and not any(r.transfer for r in records):
+            continue  # nothing moves: the same crossings as kernel time
+        for index, crossing in enumerate(found):
+            gid = f"crossover-{'kernel' if on_device else 'end_to_end'}-{index}"
+            if crossing.size:
+                ax.axvline(crossing.size, color=style.GUIDE, linestyle=linestyle, lw=2, gid=gid)
+                ax.annotate(
+                    f"{crossing.above}",
+                    (crossing.size, 1.0),
+                    xycoords=("data", "axes fraction"),
+                    xytext=(4, -4 - 20 * (not on_device)),
+                    textcoords="offset points",
+                    va="top",
+                    fontsize=style.SMALL_FONT_PT,
+                    color=style.GUIDE,
+                )
+            else:
+                ax.axvspan(crossing.low, crossing.high, color=style.GUIDE, alpha=0.12, gid=gid)
+        summary = (
+            "; ".join(describe(c) for c in found) or "none: one backend is fastest at every size"
+        )
+        notes.append(f"crossovers, {words} ({line_name} lines): {summary}")
+    return notes
