@@ -151,12 +151,29 @@ def get_kernel(name: str) -> KernelSpec:
     if name in KERNEL_NAMES:
         module = importlib.import_module(f"{__name__}.{name}")
     elif name in extras:
-        module = importlib.import_module(extras[name])
+        return _extra_kernel(extras[name])
     else:
         raise UnknownKernelError(
             f"unknown kernel {name!r}; choose one of: {', '.join(kernel_names())}"
         )
     return module.KERNEL
+
+
+def _extra_kernel(module_name: str) -> KernelSpec:
+    """The KERNEL of a module named in ACCEL_EXTRA_KERNELS; UnknownKernelError if there is none."""
+    try:
+        kernel = importlib.import_module(module_name).KERNEL
+    except Exception as exc:  # the user's module: missing, broken, or not a kernel
+        raise UnknownKernelError(
+            f"{EXTRA_KERNELS_ENV} names {module_name!r}, which gives no kernel "
+            f"({type(exc).__name__}: {exc}); fix or unset {EXTRA_KERNELS_ENV}"
+        ) from None
+    if not isinstance(kernel, KernelSpec):
+        raise UnknownKernelError(
+            f"{EXTRA_KERNELS_ENV} names {module_name!r}, whose KERNEL is not a KernelSpec; "
+            f"fix or unset {EXTRA_KERNELS_ENV}"
+        )
+    return kernel
 
 
 def all_kernels() -> list[KernelSpec]:

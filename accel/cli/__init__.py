@@ -14,6 +14,7 @@ import sys
 import threading
 
 from ..errors import AccelError
+from ..kernels import UnknownKernelError
 
 #: Subcommand modules of this package, in the order ``accel --help`` lists them.
 COMMANDS: tuple[str, ...] = (
@@ -73,6 +74,9 @@ def main(argv: list[str] | None = None) -> int:
     except AccelError as exc:
         print(f"accel: error: {exc}", file=sys.stderr)
         return exc.exit_code
+    except UnknownKernelError as exc:  # where no runner turned it into a UsageError
+        print(f"accel: error: {exc}", file=sys.stderr)
+        return 2
     except KeyboardInterrupt as exc:
         signum = getattr(exc, "signum", signal.SIGINT)
         said = str(exc) if hasattr(exc, "signum") else "interrupted"
