@@ -8,16 +8,25 @@
 
 #define CHUNK_NUMBERS 256
 
-/* Trial division by 2, then by the odd numbers d with d*d <= n. */
+/* Trial division by 2, then by the odd numbers d with d*d <= n.
+ *
+ * While n fits in 32 bits (so does every divisor) the remainder is taken in 32 bits,
+ * which is about twice as fast as a 64-bit division on x86-64. LLVM, and so Numba and
+ * NVVM, makes this same switch by itself (a run-time check before each 64-bit
+ * division); GCC does not, and without it this loop ran 1.9x slower than Numba's.
+ */
 static int is_prime(int64_t n)
 {
     if (n < 2)
         return 0;
     if (n % 2 == 0)
         return n == 2;
-    for (int64_t divisor = 3; divisor * divisor <= n; divisor += 2)
-        if (n % divisor == 0)
+    for (int64_t divisor = 3; divisor * divisor <= n; divisor += 2) {
+        int64_t remainder = n <= UINT32_MAX ? (int64_t)((uint32_t)n % (uint32_t)divisor)
+                                             : n % divisor;
+        if (remainder == 0)
             return 0;
+    }
     return 1;
 }
 

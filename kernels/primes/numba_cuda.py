@@ -4,7 +4,9 @@ Each thread tests its numbers and counts the primes in a register; a block adds
 its threads' counts in shared memory and one thread per block adds the block's
 total to the result. Threads of a warp that hold a prime keep dividing while their
 neighbours with composites wait: the uneven cost shows up as warp divergence.
-The grid comes from :func:`accel.kernels._cuda.launch_config`.
+64-bit integer division is slow on a GPU; NVVM takes each remainder in 32 bits when
+both operands fit (a run-time check it inserts itself). The grid comes from
+:func:`accel.kernels._cuda.launch_config`.
 """
 
 import numpy as np

@@ -237,7 +237,10 @@ def test_numba_cuda_counts_exactly_in_the_cuda_simulator():
 
 
 def test_numba_cuda_kernel_compiles_for_a_real_gpu_in_integer_arithmetic_only():
-    """NVVM shows what Numba really types the kernel as: 64-bit integer remainders, no float."""
+    """NVVM shows what Numba really types the kernel as: integer remainders, no float.
+
+    The 64-bit remainder comes with the 32-bit one NVVM switches to when the operands fit.
+    """
     from numba import cuda
 
     kernel = PRIMES.implementation("numba_cuda").count_primes
@@ -245,7 +248,7 @@ def test_numba_cuda_kernel_compiles_for_a_real_gpu_in_integer_arithmetic_only():
         ptx, _ = cuda.compile_ptx(kernel.py_func, "void(int64[::1], int64[::1])", cc=(8, 0))
     except Exception as exc:  # no libNVVM here: the CUDA toolkit is missing
         pytest.skip(f"Numba cannot compile for CUDA here (install the CUDA toolkit): {exc}")
-    assert "rem.s64" in ptx and "atom.global.add" in ptx
+    assert "rem.s64" in ptx and "rem.u32" in ptx and "atom.global.add" in ptx
     assert ".f64" not in ptx and ".f32" not in ptx
 
 
@@ -256,13 +259,15 @@ def _nvcc_or_skip() -> str:
     return nvcc
 
 
-def test_cuda_source_compiles_with_nvcc():
+def test_cuda_source_compiles_with_nvcc_to_32_bit_remainders_where_operands_fit(tmp_path):
+    ptx = tmp_path / "primes.ptx"
     result = subprocess.run(
-        [_nvcc_or_skip(), "--ptx", "-o", os.devnull, str(PACKAGE / "primes.cu")],
+        [_nvcc_or_skip(), "--ptx", "-o", str(ptx), str(PACKAGE / "primes.cu")],
         capture_output=True,
         text=True,
     )
     assert result.returncode == 0, result.stderr
+    assert "rem.s64" in ptx.read_text() and "rem.u32" in ptx.read_text()
 
 
 HOST_HARNESS = """
