@@ -105,11 +105,11 @@ def utc_timestamp(text: str) -> str:
     """``text`` (ISO 8601; a bare date or naive time counts as UTC) as UTC ISO 8601."""
     try:
         moment = datetime.fromisoformat(text)
-    except (TypeError, ValueError):
+        if moment.tzinfo is None:
+            moment = moment.replace(tzinfo=timezone.utc)
+        return moment.astimezone(timezone.utc).isoformat(timespec="seconds")
+    except (TypeError, ValueError, OverflowError):  # overflow: year 1 shifted to UTC
         raise UsageError(f"not a date or ISO 8601 time: {text!r} (e.g. 2026-01-31)") from None
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=timezone.utc)
-    return moment.astimezone(timezone.utc).isoformat(timespec="seconds")
 
 
 def record_digest(record: RunRecord) -> str:
@@ -496,13 +496,15 @@ def validate_export(document: Any, source: str) -> tuple[list[dict], list[dict]]
     if not isinstance(machines, list) or not isinstance(runs, list):
         raise fault("top level", "'machines' and 'runs' must be lists")
     for i, machine in enumerate(machines):
-        if not (
-            isinstance(machine, dict)
-            and isinstance(machine.get("fingerprint"), str)
-            and isinstance(machine.get("report"), dict)
-            and isinstance(machine.get("first_seen"), str)
-        ):
-            raise fault(f"machine {i}", "needs a fingerprint, a report object and first_seen")
+        try:
+            if not isinstance(machine, dict) or not isinstance(machine.get("report"), dict):
+                raise ValueError("not an object with a report")
+            _text(machine.get("fingerprint"), "fingerprint")
+            _text(machine.get("first_seen"), "first_seen")
+        except ValueError as exc:
+            raise fault(
+                f"machine {i}", f"needs a fingerprint, a report object and first_seen ({exc})"
+            ) from None
     rows = []
     for i, run in enumerate(runs):
         try:
@@ -510,26 +512,81 @@ def validate_export(document: Any, source: str) -> tuple[list[dict], list[dict]]
                 raise ValueError("not an object with a 'record'")
             record = RunRecord.from_dict(run["record"])
             _check_record_fields(record)
-            kernel_version, created_at = run.get("kernel_version"), run.get("created_at")
-            if not isinstance(kernel_version, str) or not isinstance(created_at, str):
-                raise ValueError("kernel_version and created_at must be strings")
+            kernel_version = _text(run.get("kernel_version"), "kernel_version")
+            created_at = _text(run.get("created_at"), "created_at")
             rows.append(_run_row(record, kernel_version, utc_timestamp(created_at)))
         except (ValueError, TypeError) as exc:
             raise fault(f"run {i}", str(exc)) from None
     return machines, rows
 
 
+#: SQLite stores whole numbers in 64 bits.
+_SQLITE_INTEGERS = range(-(2**63), 2**63)
+_NUMBER = (int, float)
+#: Types of the record's fields beyond those the store indexes, so that no report or
+#: selection meets a value it cannot handle in a run that came from a file.
+_FIELD_TYPES: dict[str, tuple[type, ...]] = {
+    "reason": (str,),
+    "counters_reason": (str,),
+    "started_at": (str,),
+    "stderr_tail": (str,),
+    "params": (dict,),
+    "phases_s": (dict,),
+    "versions": (dict,),
+    "samples_s": (list,),
+    "seed": (int,),
+    "warmups": (int,),
+    "threads": (int, type(None)),
+    "first_call_s": (*_NUMBER, type(None)),
+    "wall_s": (*_NUMBER, type(None)),
+    "check": (dict, type(None)),
+    "counters": (dict, type(None)),
+    "process": (dict, type(None)),
+}
+
+
+def _text(value: Any, name: str) -> str:
+    """``value`` if it is a string SQLite can store (UTF-8: no lone surrogates)."""
+    if not isinstance(value, str):
+        raise ValueError(f"{name} must be a string")
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        raise ValueError(f"{name} is not valid Unicode text: {value!r}") from None
+    return value
+
+
 def _check_record_fields(record: RunRecord) -> None:
-    """The fields the store indexes have the types it needs."""
+    """Every field has the type readers expect; the indexed ones fit their columns."""
     for name in ("kernel", "backend", "dtype", "machine"):
-        if not isinstance(getattr(record, name), str):
-            raise ValueError(f"{name} must be a string")
+        _text(getattr(record, name), name)
     if isinstance(record.size, bool) or not isinstance(record.size, int) or record.size < 1:
         raise ValueError(f"size must be a positive whole number, got {record.size!r}")
-    if not all(isinstance(s, (int, float)) for s in record.samples_s):
+    for name, types in _FIELD_TYPES.items():
+        if not isinstance(getattr(record, name), types):
+            raise ValueError(f"{name} has the wrong type: {getattr(record, name)!r}")
+    for name in ("size", "threads"):
+        value = getattr(record, name)
+        if value is not None and value not in _SQLITE_INTEGERS:
+            raise ValueError(f"{name} {value} does not fit in 64 bits")
+    if not all(isinstance(s, _NUMBER) for s in record.samples_s):
         raise ValueError("samples_s must be numbers")
-    if not isinstance(record.versions, dict):
-        raise ValueError("versions must be an object")
+    if not all(isinstance(v, _NUMBER) for v in record.phases_s.values()):
+        raise ValueError("phases_s must map phases to seconds")
+    if not all(isinstance(v, str) for v in record.versions.values()):
+        raise ValueError("versions must map names to version strings")
+    if record.check is not None and not (
+        isinstance(record.check.get("passed"), bool)
+        and isinstance(record.check.get("error"), _NUMBER)
+        and isinstance(record.check.get("detail"), str)
+    ):
+        raise ValueError("check needs passed (true/false), error (a number) and detail (text)")
+    transfer = record.transfer
+    if transfer is not None and not all(
+        isinstance(getattr(transfer, name), _NUMBER)
+        for name in ("h2d_s", "h2d_bytes", "d2h_s", "d2h_bytes")
+    ):
+        raise ValueError("transfer times and bytes must be numbers")
 
 
 #: What a ``store=`` argument of a measuring function accepts: a Store, a path,
