@@ -446,6 +446,8 @@ def compare(
     """
     options["counters"] = options.get("counters") is not False
     names = list(backends) if backends is not None else list(BACKEND_NAMES)
+    if not names:
+        raise UsageError("backends must name at least one backend (see 'accel backends')")
     requests = [make_request(kernel, name, **options) for name in names]
     if resume and store is False:
         raise UsageError("resume takes finished runs from the store: it cannot go with no store")

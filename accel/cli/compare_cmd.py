@@ -13,6 +13,7 @@ from .options import (
     add_measure_options,
     add_resume_option,
     add_store_options,
+    comma_list,
     measure_options,
     store_option,
 )
@@ -40,7 +41,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     from ..plots import command_line as figures
 
-    backends = [b.strip() for b in args.backends.split(",") if b.strip()] if args.backends else None
+    backends = comma_list(args.backends)
     figures.check_plot(args)
     machine = None
     if figures.stored(args):

@@ -7,6 +7,7 @@ import re
 from typing import Any
 
 from ..counters import DEFAULT_EVENTS
+from ..errors import UsageError
 from ..runner import DEFAULT_TIMEOUT_S
 
 
@@ -154,5 +155,13 @@ def store_option(args: argparse.Namespace) -> str | bool | None:
 
 
 def comma_list(text: str | None) -> list[str] | None:
-    """``"numpy, numba_cpu"`` -> ``["numpy", "numba_cpu"]``; None stays None (the default)."""
-    return [item.strip() for item in text.split(",") if item.strip()] if text else None
+    """``"numpy, numba_cpu"`` -> ``["numpy", "numba_cpu"]``; None or "" is None (the default).
+
+    A list that names nothing (``","``, blanks) is a UsageError, not "all of them".
+    """
+    if not text:
+        return None
+    items = [item.strip() for item in text.split(",") if item.strip()]
+    if not items:
+        raise UsageError(f"expected a comma-separated list of at least one item, got {text!r}")
+    return items
