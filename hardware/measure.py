@@ -90,6 +90,30 @@ def _time(fn: Callable[[], Any]) -> float:
     return time.perf_counter() - start
 
 
+def _timed_with_occupancy(fn: Callable[[], Any], threads: int) -> tuple[float, float]:
+    """(wall seconds, share of ``threads`` CPUs this process got meanwhile, at most 1).
+
+    A share well under 1 means other processes held the CPUs during the run.
+    """
+    cpu_start = time.process_time()
+    wall = _time(fn)
+    return wall, min((time.process_time() - cpu_start) / wall / threads, 1.0)
+
+
+def contention_note(figures: MeasuredFigures, threshold: float = 0.8) -> str | None:
+    """A sentence naming the most CPU-starved measurement, or None if none was starved."""
+    runs = [(f"{b.kernel} with {b.threads} thread(s)", b.cpu_occupancy) for b in figures.bandwidth]
+    runs += [(f.name, f.cpu_occupancy) for f in figures.flops]
+    starved = [(name, share) for name, share in runs if share is not None and share < threshold]
+    if not starved:
+        return None
+    name, share = min(starved, key=lambda run: run[1])
+    return (
+        f"other processes competed for the CPUs: {name} got only {100 * share:.0f}% of its "
+        "CPU time; figures are lower bounds"
+    )
+
+
 class _NumbaStream:
     """STREAM kernels compiled with numba prange; thread count set per call."""
 
@@ -209,7 +233,7 @@ def measure_bandwidth(
     def timed(kernel: str, threads: int) -> tuple[float, float]:
         cpu_start = time.process_time()
         seconds = engine.run(kernel, threads, a, b, c)
-        occupancy = (time.process_time() - cpu_start) / seconds / threads
+        occupancy = min((time.process_time() - cpu_start) / seconds / threads, 1.0)
         if kernel == "copy":
             expect["c"] = expect["a"]
         else:
@@ -230,16 +254,8 @@ def measure_bandwidth(
             best, median = _best_median([nbytes / wall / 1e9 for wall, _ in runs[threads]])
             occupancy = statistics.median(occ for _, occ in runs[threads])
             figures.bandwidth.append(
-                BandwidthResult(kernel, threads, best, median, samples, nbytes, min(occupancy, 1.0))
+                BandwidthResult(kernel, threads, best, median, samples, nbytes, occupancy)
             )
-    busy = [b for b in figures.bandwidth if b.cpu_occupancy is not None and b.cpu_occupancy < 0.8]
-    if busy:
-        worst = min(busy, key=lambda b: b.cpu_occupancy or 0.0)
-        figures.notes.append(
-            f"other processes competed for the CPUs: the {worst.kernel} run with {worst.threads} "
-            f"thread(s) got only {100 * (worst.cpu_occupancy or 0):.0f}% of its CPU time; "
-            "figures are lower bounds"
-        )
     engine.finish()
     step = max(1, n // 4096)
     if not (np.allclose(a[::step], expect["a"]) and np.allclose(c[::step], expect["c"])):
@@ -260,11 +276,11 @@ def measure_matmul(
         y = rng.random((n, n)).astype(dtype)
         out = np.empty((n, n), dtype=dtype)
         np.matmul(x, y, out=out)  # warm-up: BLAS thread pool start, page faults
-        rates = [
-            2.0 * n**3 / _time(lambda x=x, y=y, out=out: np.matmul(x, y, out=out)) / 1e9
+        runs = [
+            _timed_with_occupancy(lambda x=x, y=y, out=out: np.matmul(x, y, out=out), usable_cpus)
             for _ in range(MATMUL_SAMPLES)
         ]
-        best, median = _best_median(rates)
+        best, median = _best_median([2.0 * n**3 / wall / 1e9 for wall, _ in runs])
         per_cycle = None
         if current_mhz:
             per_cycle = best * 1e9 / (usable_cpus * current_mhz * 1e6)
@@ -276,6 +292,7 @@ def measure_matmul(
                 median_gflops=median,
                 samples=MATMUL_SAMPLES,
                 flops_per_cycle_per_core=per_cycle,
+                cpu_occupancy=statistics.median(share for _, share in runs),
             )
         )
 
@@ -427,5 +444,8 @@ def measure(report: HardwareReport, array_bytes: int | None = None) -> MeasuredF
             figures.reasons[name] = f"{type(exc).__name__}: {exc}"
         timings.append(f"{name} {time.perf_counter() - part_start:.1f} s")
     figures.seconds = time.perf_counter() - start
+    note = contention_note(figures)
+    if note:
+        figures.notes.append(note)
     figures.notes.append("time per part: " + ", ".join(timings))
     return figures

@@ -218,7 +218,7 @@ def _measured_lines(m: MeasuredFigures) -> list[str]:
             else ""
         )
         rows.append((f.name, f"best {f.best_gflops:.1f} GFLOP/s, median {f.median_gflops:.1f} "
-                             f"({f.threads}{per_cycle})"))  # fmt: skip
+                             f"({f.threads}{per_cycle}{_occupancy(f.cpu_occupancy)})"))  # fmt: skip
     if "flops" in m.reasons:
         rows.append(("flops", f"failed: {m.reasons['flops']}"))
     if m.transfers:

@@ -227,6 +227,7 @@ class FlopsResult:
     median_gflops: float
     samples: int
     flops_per_cycle_per_core: float | None = None
+    cpu_occupancy: float | None = None  # median CPU time / (wall time x usable CPUs)
 
 
 @dataclass

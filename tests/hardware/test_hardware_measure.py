@@ -188,3 +188,22 @@ def test_gpu_report_has_link_and_driver(live_report):
     assert live_report.gpu.devices, live_report.gpu.none_reason
     assert live_report.gpu.driver_version
     assert live_report.gpu.devices[0].pcie.bandwidth_max_gbs
+
+
+def test_contention_note_names_the_most_starved_run():
+    from accel.hardware.report import BandwidthResult, FlopsResult
+
+    figures = MeasuredFigures(
+        bandwidth=[
+            BandwidthResult("triad", 1, 10.0, 9.0, 5, 24, cpu_occupancy=0.97),
+            BandwidthResult("triad", 2, 12.0, 11.0, 5, 24, cpu_occupancy=0.55),
+        ],
+        flops=[FlopsResult("numpy matmul float64 n=2048", "BLAS", 90.0, 80.0, 3, None, 0.7)],
+    )
+    note = measure.contention_note(figures)
+    assert note.startswith("other processes competed for the CPUs: triad with 2 thread(s) got")
+    assert "55%" in note
+    figures.bandwidth[1].cpu_occupancy = 0.95
+    assert "numpy matmul float64 n=2048 got only 70%" in measure.contention_note(figures)
+    figures.flops[0].cpu_occupancy = 0.99
+    assert measure.contention_note(figures) is None
