@@ -29,6 +29,9 @@ COMMANDS: tuple[str, ...] = (
     "export_cmd",
     "import_cmd",
     "selftest_cmd",
+    "roofline_cmd",
+    "counters_cmd",
+    "report_cmd",
 )
 
 

@@ -58,14 +58,28 @@ def stored_comparison(
     args: argparse.Namespace, kernel: str, backends: list[str] | None
 ) -> tuple[list[RunRecord], Machine]:
     """The latest stored run of each backend for ``kernel`` on one machine, and that machine."""
-    size, dtype = _size_and_dtype(args, kernel)
+    return stored_comparisons(args, [kernel], backends)
+
+
+def stored_comparisons(
+    args: argparse.Namespace, kernels: list[str], backends: list[str] | None
+) -> tuple[list[RunRecord], Machine]:
+    """:func:`stored_comparison` for several kernels, all on one machine.
+
+    The machine is ``--machine``, else that of the newest stored run of the first kernel.
+    """
+    records: list[RunRecord] = []
     with evidence.results(args.store, args.from_file) as store:
-        machine = evidence.resolve_machine(
-            store, args.machine, kernel=kernel, size=size, dtype=dtype
-        )
-        records = evidence.comparison(
-            store, machine, kernel, size=size, dtype=dtype, backends=backends
-        )
+        machine = None
+        for kernel in kernels:
+            size, dtype = _size_and_dtype(args, kernel)
+            if machine is None:
+                machine = evidence.resolve_machine(
+                    store, args.machine, kernel=kernel, size=size, dtype=dtype
+                )
+            records += evidence.comparison(
+                store, machine, kernel, size=size, dtype=dtype, backends=backends
+            )
     return records, machine
 
 

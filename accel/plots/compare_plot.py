@@ -17,7 +17,6 @@ cumulative times at its ends; the numbers on the bars carry the exact values.
 from __future__ import annotations
 
 import os
-import textwrap
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -148,7 +147,7 @@ def draw_comparison(
         ax.set_yticks(list(positions), [bar.backend for bar in drawn])
         ax.grid(axis="y", visible=False)
         ax.set_xlabel("seconds (log scale)")
-        fig.suptitle(
+        ax.set_title(
             f"{first.kernel}, size {first.size}, {first.dtype}: one call from host data, "
             "first call of a fresh process"
         )
@@ -156,11 +155,10 @@ def draw_comparison(
         notes = [
             "end to end = transfers + median call: what every call pays, and what the speedup "
             "compares; the pale cross-hatched tail is the first call's extra (compile/JIT)",
-            *textwrap.wrap(not_drawn(records), 150),
+            not_drawn(records),
             machine.footer(records),
         ]
-        style.footer(fig, notes)
-        return style.save(fig, path)
+        return style.finish(fig, path, notes)
 
 
 def _legend(fig) -> None:

@@ -104,8 +104,7 @@ def draw_counters(
             f"{first.kernel}, size {first.size}, {first.dtype}: counters over the timed "
             "calls only (perf stat), fastest at the top"
         )
-        style.footer(fig, [machine.footer(records)])
-        return style.save(fig, path)
+        return style.finish(fig, path, [machine.footer(records)])
 
 
 def _say_missing(ax, key: str, reason: str) -> None:
@@ -114,7 +113,7 @@ def _say_missing(ax, key: str, reason: str) -> None:
     ax.text(
         0.5,
         0.5,
-        "\n".join(textwrap.wrap(reason, 28)),
+        "\n".join(textwrap.wrap(reason, 34)),
         transform=ax.transAxes,
         ha="center",
         va="center",

@@ -119,7 +119,13 @@ def hardware_summary(machine: Machine) -> list[tuple[str, str]]:
 
 def _measured_rows(measured: dict[str, Any] | None) -> list[tuple[str, str]]:
     if not measured:
-        return [("measured", "not measured (accel hardware --measure; --measure-roof here)")]
+        return [
+            (
+                "measured",
+                "no measured bandwidth or GFLOP/s in the stored report "
+                "(accel report --measure-roof on that machine measures them)",
+            )
+        ]
     rows = []
     streams = measured.get("bandwidth") or []
     if streams:
@@ -264,12 +270,24 @@ p.reading { font-size: 20px; background: #f6f6f6; border-left: 6px solid #E69F00
 """
 
 
-def _html_table(headers: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
-    head = "".join(f"<th>{html.escape(h)}</th>" for h in headers)
+def _html_table(headers: Sequence[str] | None, rows: Sequence[Sequence[str]]) -> str:
+    """A table; without ``headers``, a two-column one whose first column names each row."""
+    head = ""
+    if headers:
+        cells = "".join(f"<th>{html.escape(h)}</th>" for h in headers)
+        head = f"<thead><tr>{cells}</tr></thead>"
     body = "".join(
-        "<tr>" + "".join(f"<td>{html.escape(cell)}</td>" for cell in row) + "</tr>" for row in rows
+        "<tr>"
+        + "".join(
+            f"<th>{html.escape(cell)}</th>"
+            if not headers and i == 0
+            else f"<td>{html.escape(cell)}</td>"
+            for i, cell in enumerate(row)
+        )
+        + "</tr>"
+        for row in rows
     )
-    return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+    return f"<table>{head}<tbody>{body}</tbody></table>"
 
 
 def _html_figure(figure: Figure) -> str:
@@ -291,7 +309,7 @@ def render_html(report: Report) -> str:
         "<h1>CPU and GPU, side by side</h1>",
         f'<p class="meta">{html.escape(report.footer)}</p>',
         '<section id="hardware"><h2>The machine</h2>',
-        _html_table(["", ""], [list(row) for row in report.hardware]),
+        _html_table(None, report.hardware),
         "</section>",
     ]
     for section in report.sections:
@@ -341,7 +359,7 @@ def write_markdown(report: Report, path: str | os.PathLike[str]) -> Path:
         return [f"![{_md_cell(figure.caption)}]({folder.name}/{file.name})", ""]
 
     lines = ["# CPU and GPU, side by side", "", report.footer, "", "## The machine", ""]
-    lines += _md_table(["", ""], [list(row) for row in report.hardware]) + [""]
+    lines += _md_table(["", ""], report.hardware) + [""]
     for section in report.sections:
         lines += [f"## {section.kernel}: {section.title}", ""]
         lines += _md_table(*section.table) + [""]

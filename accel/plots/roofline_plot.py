@@ -155,8 +155,7 @@ def draw_roofline(
             )
         if any(p.kernel in ("pi", "primes") for p in drawn):
             notes.append("pi and primes count integer operations as flops")
-        style.footer(fig, [*notes, machine.footer(records)])
-        return style.save(fig, path)
+        return style.finish(fig, path, [*notes, machine.footer(records)])
 
 
 def _draw_roof(ax, roof: Roof, low: float, high: float) -> None:

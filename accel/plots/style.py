@@ -13,6 +13,7 @@ without it, :func:`require_matplotlib` raises a one-line UsageError saying how t
 from __future__ import annotations
 
 import os
+import textwrap
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -26,6 +27,7 @@ FIGURE_FORMATS: tuple[str, ...] = ("png", "svg")
 PNG_DPI = 150
 BASE_FONT_PT = 16
 SMALL_FONT_PT = 14  # the smallest text on any figure (footer, notes, annotations)
+CHAR_WIDTH_EM = 0.62  # DejaVu Sans: a generous average character width, for wrapping
 
 #: Text and line colours that are not a backend's.
 INK = "#000000"
@@ -141,7 +143,7 @@ def figure(width: float, height: float, **subplots: Any) -> Iterator[tuple[Any, 
 
     >>> with figure(12, 6) as (fig, ax):        # doctest: +SKIP
     ...     ax.plot([1, 2], [3, 4])
-    ...     save(fig, "out.svg")
+    ...     finish(fig, "out.svg", ["machine line"])
     """
     require_matplotlib()
     import matplotlib
@@ -155,15 +157,22 @@ def figure(width: float, height: float, **subplots: Any) -> Iterator[tuple[Any, 
         yield fig, axes
 
 
-def footer(fig: Any, lines: list[str]) -> None:
-    """Notes and the machine line at the foot of the figure (below every axis)."""
-    text = "\n".join(line for line in lines if line)
+def finish(fig: Any, path: str | os.PathLike[str], footer: list[str]) -> Path:
+    """Put the footer (notes, then the machine line) under every axis and save the figure.
+
+    The footer is also written into the file's metadata (SVG ``dc:description``, PNG
+    ``Description`` text chunk), so the machine and date travel with the image.
+    """
+    lines = [line for line in footer if line]
+    chars = int(fig.get_size_inches()[0] * 72 / (CHAR_WIDTH_EM * SMALL_FONT_PT))
+    text = "\n".join(part for line in lines for part in textwrap.wrap(line, chars))
     fig.supxlabel(text, x=0.0, ha="left", fontsize=SMALL_FONT_PT, color=GUIDE, gid="footer")
-
-
-def save(fig: Any, path: str | os.PathLike[str]) -> Path:
-    """Write the figure as PNG or SVG (by suffix) and return the path written."""
     kind = figure_format(path)
     target = Path(path)
-    fig.savefig(target, format=kind, dpi=PNG_DPI if kind == "png" else None)
+    fig.savefig(
+        target,
+        format=kind,
+        dpi=PNG_DPI if kind == "png" else None,
+        metadata={"Description": "\n".join(lines)},
+    )
     return target

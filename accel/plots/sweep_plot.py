@@ -114,8 +114,7 @@ def draw_sweep(
         )
         fig.suptitle(f"{first.kernel} sweep, {first.dtype}: where the fastest backend changes")
         fig.legend(loc="outside right upper", frameon=False)
-        style.footer(fig, [*marks, machine.footer(records)])
-        return style.save(fig, path)
+        return style.finish(fig, path, [*marks, machine.footer(records)])
 
 
 def _mark_crossovers(ax, records: Sequence[RunRecord]) -> list[str]:

@@ -1,0 +1,135 @@
+"""Progress lines (terminal and not, interrupted) and the house style of every figure."""
+
+from __future__ import annotations
+
+import io
+import signal
+
+import pytest
+
+from accel import progress
+from accel.backends import BACKEND_NAMES, get_backend
+from accel.plots import style
+from accel.record import RunRecord
+from accel.runner import Interrupted
+
+
+class Terminal(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+def _record(backend: str, status: str = "ok") -> RunRecord:
+    return RunRecord("julia", backend, 24, "complex128", status, samples_s=[0.008] * 3)
+
+
+def test_progress_is_shown_on_a_terminal_or_when_asked_and_never_otherwise():
+    assert progress.wanted(False, Terminal())
+    assert not progress.wanted(False, io.StringIO())
+    assert progress.wanted(True, io.StringIO())
+
+
+def test_off_a_terminal_each_run_writes_a_start_and_an_end_line():
+    out = io.StringIO()
+    shown = progress.Progress(2, enabled=True, stream=out)
+    shown.start("julia", "numpy", 24)
+    shown.finish(_record("numpy"))
+    shown.close()
+    first, second = out.getvalue().splitlines()
+    assert first == "[1/2] julia numpy size 24 ..."
+    assert second.startswith("[1/2] julia numpy size 24: ok, median 8 ms (")
+    assert "\r" not in out.getvalue()
+
+
+def test_on_a_terminal_a_bar_is_redrawn_in_place_and_finished_runs_stay():
+    out = Terminal()
+    shown = progress.Progress(4, enabled=True, stream=out)
+    shown.start("julia", "numpy", 24)
+    live = out.getvalue()
+    assert live.startswith("\r\x1b[K[" + "." * progress.BAR_WIDTH + "] [1/4] julia numpy size 24")
+    shown.finish(_record("numpy"))
+    shown.start("julia", "python", 24)
+    quarter = "#" * (progress.BAR_WIDTH // 4) + "." * (progress.BAR_WIDTH * 3 // 4)
+    assert f"[{quarter}] [2/4] julia python size 24" in out.getvalue()
+    shown.close()  # interrupted during run 2: the line says so and the terminal is clean
+    assert out.getvalue().endswith("\r\x1b[K[2/4] julia python size 24: interrupted\n")
+    assert "[1/4] julia numpy size 24: ok, median 8 ms" in out.getvalue()
+
+
+def test_an_interrupt_counts_the_runs_of_the_whole_plan(monkeypatch):
+    calls = []
+
+    def fake_compare(kernel, backends, **options):
+        calls.append((backends[0], options["size"]))
+        if len(calls) == 3:
+            raise Interrupted(signal.SIGTERM, 0, 1)  # as runner.compare raises it
+        return [_record(backends[0])]
+
+    monkeypatch.setattr(progress, "compare", fake_compare)
+    kept = []
+    with pytest.raises(Interrupted) as stopped:
+        for record in progress.measured_runs(
+            "julia", ["numpy", "python"], [16, 32], store=False, progress=False
+        ):
+            kept.append(record.backend)
+    assert kept == ["numpy", "python"]  # finished runs reach the caller
+    assert calls == [("numpy", 16), ("python", 16), ("numpy", 32)]
+    assert (stopped.value.signum, stopped.value.finished, stopped.value.total) == (15, 2, 4)
+    assert str(stopped.value).startswith("interrupted after 2 of 4 runs")
+
+
+def test_every_backend_has_its_own_colour_and_marker_and_gpus_draw_dashed():
+    styles = [style.backend_style(name) for name in BACKEND_NAMES]
+    assert all(name in style.BACKEND_STYLES for name in BACKEND_NAMES)
+    assert len({s.colour.lower() for s in styles}) == len(BACKEND_NAMES)
+    assert len({s.marker for s in styles}) == len(BACKEND_NAMES)
+    for name, look in zip(BACKEND_NAMES, styles, strict=True):
+        assert look.gpu == (get_backend(name).device == "cuda"), name
+        assert look.linestyle == ("--" if look.gpu else "-")
+
+
+@pytest.fixture
+def drawn_figures(monkeypatch, tmp_path, gpu_export, synthetic):
+    """Every figure of the synthetic GPU machine, drawn in-process; the Figure objects kept."""
+    from accel.plots import evidence
+    from accel.plots.compare_plot import draw_comparison
+    from accel.plots.counters_plot import draw_counters
+    from accel.plots.roofline_plot import draw_roofline, roof_from_report
+    from accel.plots.sweep_plot import draw_sweep
+
+    kept = []
+    finish = style.finish
+
+    def keep(fig, path, footer):
+        kept.append(fig)
+        return finish(fig, path, footer)
+
+    monkeypatch.setattr(style, "finish", keep)
+    with evidence.results(export_file=str(gpu_export)) as store:
+        machine = evidence.resolve_machine(store, synthetic.GPU)
+        sweep = evidence.sweep(store, machine, "julia")
+    at_800 = [r for r in sweep if r.size == 800]
+    draw_comparison(at_800, machine, tmp_path / "a.svg")
+    draw_sweep(sweep, machine, tmp_path / "b.svg")
+    draw_counters(at_800, machine, tmp_path / "c.svg")
+    draw_roofline(at_800, machine, roof_from_report(machine.report), tmp_path / "d.svg")
+    return kept
+
+
+def test_every_text_of_every_figure_is_at_least_14_points(drawn_figures):
+    from matplotlib.text import Text
+
+    assert len(drawn_figures) == 4
+    for fig in drawn_figures:
+        texts = [t for t in fig.findobj(Text) if t.get_visible() and t.get_text().strip()]
+        assert len(texts) > 5
+        small = [(t.get_text()[:40], t.get_fontsize()) for t in texts if t.get_fontsize() < 14]
+        assert small == []
+
+
+def test_every_figure_has_a_footer_naming_the_machine(drawn_figures, synthetic):
+    for fig in drawn_figures:
+        (footer,) = [
+            t for t in fig.findobj() if getattr(t, "get_gid", None) and t.get_gid() == "footer"
+        ]
+        assert f"fingerprint {synthetic.GPU}" in footer.get_text().replace("\n", " ")
