@@ -12,9 +12,11 @@ from typing import Any
 import numpy as np
 
 from ..kernels import Inputs
-from .base import Availability, Call, missing_module
-from .cuda_backend import CUDA_FIX, CudaBackend, unavailable
+from ..kernels._cuda import simulator_enabled
+from .base import Availability, Backend, Call, missing_module
+from .cuda_backend import CudaBackend, unavailable
 from .cuda_driver import driver_availability
+from .numba_cpu import NUMBA_FIX
 
 SIMULATOR_REASON = (
     "CUDA simulator (NUMBA_ENABLE_CUDASIM=1): results are real, timings are not GPU timings"
@@ -25,19 +27,13 @@ NVVM_FIX = (
 )
 
 
-def _simulated() -> bool:
-    from ..kernels._cuda import simulator_enabled
-
-    return simulator_enabled()
-
-
 class NumbaCudaBackend(CudaBackend):
     name = "numba_cuda"
     libraries = ("numpy", "numba", "llvmlite")
 
     def _check_available(self) -> Availability:
-        library = missing_module("numba", CUDA_FIX)
-        if library is None and _simulated():
+        library = missing_module("numba", NUMBA_FIX)
+        if library is None and simulator_enabled():
             return Availability(True, SIMULATOR_REASON)
         failed = unavailable(driver_availability(), library)
         if failed is not None:
@@ -101,12 +97,12 @@ class NumbaCudaBackend(CudaBackend):
         return cuda.event_elapsed_time(start, end)
 
     def time_calls(self, call: Call, count: int) -> tuple[list[float], Any]:
-        if _simulated():  # the simulator's events carry no times: wall clock instead
-            return super(CudaBackend, self).time_calls(call, count)
+        if simulator_enabled():  # the simulator's events carry no times: wall clock instead
+            return Backend.time_calls(self, call, count)
         return super().time_calls(call, count)
 
     def device_name(self) -> str:
-        if _simulated():
+        if simulator_enabled():
             return "Numba CUDA simulator"
         from numba import cuda
 
