@@ -106,7 +106,7 @@ class NumbaCudaBackend(CudaBackend):
             return "Numba CUDA simulator"
         from numba import cuda
 
-        name = cuda.get_current_device().name
+        name = cuda.gpus[0].name  # read from the driver without creating a context
         return name.decode() if isinstance(name, bytes) else str(name)
 
 
