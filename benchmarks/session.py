@@ -34,13 +34,13 @@ class Session:
 
 
 def gpu_absent_reason() -> str | None:
-    """Why no GPU backend can run here (each backend's reason), or None if one can."""
+    """Why no GPU backend can run here (the first clause of each backend's reason), or None."""
     reasons = []
     for name in GPU_BACKENDS:
         availability = get_backend(name).available()
         if availability:
             return None
-        reasons.append(f"{name}: {availability.reason}")
+        reasons.append(f"{name}: {availability.reason.split(':', 1)[0]}")
     return "no GPU backend can run here (" + "; ".join(reasons) + ")"
 
 
