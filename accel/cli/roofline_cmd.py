@@ -44,7 +44,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from ..plots import command_line as figures
-    from ..plots.roofline_plot import no_roof_reason, points
+    from ..plots.roofline_plot import no_roof_reason, points, rate
 
     figures.check_plot(args)
     backends = comma_list(args.backends)
@@ -81,7 +81,7 @@ def run(args: argparse.Namespace) -> int:
                 p.backend,
                 f"{p.size:,}",
                 f"{p.intensity:.3g}",
-                f"{p.gflops:.3g}",
+                rate(p.gflops),
                 "-" if roof is None else f"{p.share_of(roof):.0%}",
             ]
             for p in sorted(found, key=lambda p: (p.kernel, -p.gflops))
@@ -90,8 +90,8 @@ def run(args: argparse.Namespace) -> int:
         if roof is None:
             print(f"\n{no_roof_reason(machine)}")
         else:
-            peaks = ", ".join(f"{gflops:.3g} GFLOP/s ({what})" for what, gflops in roof.peaks)
-            print(f"\nroof: {roof.bandwidth_gbs:.3g} GB/s ({roof.bandwidth_source}); {peaks}")
+            peaks = ", ".join(f"{rate(gflops)} GFLOP/s ({what})" for what, gflops in roof.peaks)
+            print(f"\nroof: {rate(roof.bandwidth_gbs)} GB/s ({roof.bandwidth_source}); {peaks}")
     if args.plot:
         from ..plots.roofline_plot import draw_roofline
 

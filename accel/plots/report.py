@@ -36,7 +36,7 @@ from .compare_plot import draw_comparison
 from .counters_plot import draw_counters
 from .evidence import Machine
 from .narrative import reading
-from .roofline_plot import Roof, draw_roofline
+from .roofline_plot import Roof, draw_roofline, rate
 from .sweep_plot import draw_sweep
 
 MIME = {"svg": "image/svg+xml", "png": "image/png"}
@@ -133,16 +133,17 @@ def _measured_rows(measured: dict[str, Any] | None) -> list[tuple[str, str]]:
         rows.append(
             (
                 "memory bandwidth",
-                f"{best['best_gbs']:.3g} GB/s (STREAM {best['kernel']}, {best['threads']} threads)",
+                f"{rate(best['best_gbs'])} GB/s (STREAM {best['kernel']}, "
+                f"{best['threads']} threads)",
             )
         )
-    for rate in measured.get("flops") or []:
-        rows.append(("peak compute", f"{rate['best_gflops']:.3g} GFLOP/s ({rate['name']})"))
+    for peak in measured.get("flops") or []:
+        rows.append(("peak compute", f"{rate(peak['best_gflops'])} GFLOP/s ({peak['name']})"))
     for t in measured.get("transfers") or []:
         rows.append(
             (
                 f"{'host → GPU' if t['direction'] == 'h2d' else 'GPU → host'} ({t['host_memory']})",
-                f"{t['median_gbs']:.3g} GB/s at {memory(t['size_bytes'])}",
+                f"{rate(t['median_gbs'])} GB/s at {memory(t['size_bytes'])}",
             )
         )
     return rows

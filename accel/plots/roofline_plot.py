@@ -22,6 +22,11 @@ from . import style
 from .evidence import Machine, work_of
 
 
+def rate(value: float) -> str:
+    """A rate with three significant figures and no exponent above 100: 2,400 / 52 / 14.8."""
+    return f"{value:,.0f}" if value >= 100 else f"{value:.3g}"
+
+
 @dataclass(frozen=True)
 class Roof:
     """A machine's measured ceilings: memory bandwidth and peak compute rates."""
@@ -147,7 +152,7 @@ def draw_roofline(
         ax.set_xlim(low, high)
         ax.set_xlabel("arithmetic intensity (flop per byte moved)")
         ax.set_ylabel("achieved GFLOP/s (work ÷ median kernel time)")
-        fig.suptitle("Roofline: how close each backend gets to this machine's limits")
+        ax.set_title("Roofline: how close each backend gets to the machine's measured limits")
         _legend(fig, ax, drawn)
         if any(style.backend_style(p.backend).gpu for p in drawn):
             notes.append(
@@ -167,7 +172,7 @@ def _draw_roof(ax, roof: Roof, low: float, high: float) -> None:
         x, np.minimum(roof.peak_gflops, roof.bandwidth_gbs * x), color=style.INK, lw=3, gid="roof"
     )
     ax.annotate(
-        f"{roof.bandwidth_gbs:.3g} GB/s ({roof.bandwidth_source})",
+        f"{rate(roof.bandwidth_gbs)} GB/s ({roof.bandwidth_source})",
         (low * 2, roof.bandwidth_gbs * low * 2),
         xytext=(14, -8),
         va="top",
@@ -186,7 +191,7 @@ def _draw_roof(ax, roof: Roof, low: float, high: float) -> None:
                 gid=f"roof-compute-{index}",
             )
         ax.annotate(
-            f"{gflops:.3g} GFLOP/s ({what})",
+            f"{rate(gflops)} GFLOP/s ({what})",
             (high, gflops),
             xytext=(-6, 6),
             textcoords="offset points",

@@ -2,9 +2,10 @@
 
 Every backend has ONE colour and marker, fixed here, so numba_cpu is the same blue in
 the comparison, the sweep, the roofline and the counters figure. The colours are
-Okabe and Ito's colour-blind-safe set plus three of Paul Tol's (grey, wine, indigo,
-sand) for the backends beyond its eight; every backend also has its own marker and
-GPU backends draw dashed lines, so no figure depends on telling colours apart.
+Okabe and Ito's colour-blind-safe set (without its yellow, too pale to project) plus
+four of Paul Tol's (grey, wine, olive, indigo) for the backends beyond it; every
+backend also has its own marker and GPU backends draw dashed lines, so no figure
+depends on telling colours apart.
 
 matplotlib is imported only inside the functions that draw (the ``plot`` extra);
 without it, :func:`require_matplotlib` raises a one-line UsageError saying how to get it.
@@ -58,7 +59,7 @@ BACKEND_STYLES: dict[str, BackendStyle] = {
     "c_native": BackendStyle("#999999", "X"),  # Tol grey
     "c_openmp": BackendStyle("#882255", "*"),  # Tol wine
     "numba_cuda": BackendStyle("#D55E00", "h", gpu=True),  # Okabe-Ito vermillion
-    "cupy": BackendStyle("#DDCC77", "<", gpu=True),  # Tol sand (Okabe-Ito yellow is too pale)
+    "cupy": BackendStyle("#999933", "<", gpu=True),  # Tol olive (Okabe-Ito yellow is too pale)
     "torch_cuda": BackendStyle("#332288", ">", gpu=True),  # Tol indigo
 }
 UNKNOWN_STYLE = BackendStyle("#BBBBBB", "d")

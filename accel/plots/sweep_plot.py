@@ -22,8 +22,8 @@ from .evidence import Machine, sweep_crossovers, work_of
 
 #: The two ways a crossover is counted: data on the device?, line style, its name, words.
 CROSSINGS: tuple[tuple[bool, str, str, str], ...] = (
-    (True, "-", "solid", "kernel time"),
-    (False, ":", "dotted", "with transfers"),
+    (True, "-", "solid vertical", "kernel time"),
+    (False, ":", "dotted vertical", "with transfers"),
 )
 
 
@@ -112,7 +112,7 @@ def draw_sweep(
             if throughput
             else "seconds per call (median; lower is better)"
         )
-        fig.suptitle(f"{first.kernel} sweep, {first.dtype}: where the fastest backend changes")
+        ax.set_title(f"{first.kernel} sweep, {first.dtype}: where the fastest backend changes")
         fig.legend(loc="outside right upper", frameon=False)
         return style.finish(fig, path, [*marks, machine.footer(records)])
 
@@ -129,7 +129,7 @@ def _mark_crossovers(ax, records: Sequence[RunRecord]) -> list[str]:
             if crossing.size:
                 ax.axvline(crossing.size, color=style.GUIDE, linestyle=linestyle, lw=2, gid=gid)
                 ax.annotate(
-                    f"{crossing.above}",
+                    f"→ {crossing.above}" + ("" if on_device else ", with transfers"),
                     (crossing.size, 1.0),
                     xycoords=("data", "axes fraction"),
                     xytext=(4, -4 - 20 * (not on_device)),
