@@ -84,3 +84,23 @@ def test_a_signal_keeps_finished_runs_stops_the_worker_and_resume_skips_them(
     assert resumed.returncode == 1  # the python run timed out this time
     assert _stored(store) == [("numpy", "ok"), ("python", "timeout")]  # numpy not measured again
     assert our_processes() == []
+
+
+def test_an_interrupted_sweep_counts_the_runs_of_every_size(
+    fault_kernels, our_processes, start_cli, tmp_path
+):
+    store = tmp_path / "results.sqlite"
+    command = start_cli(
+        "sweep", "crashing", "--sizes", "16,24", "--backends", BACKENDS, "--repeats", "1",
+        "--timeout", "300", "--store", str(store),
+    )  # fmt: skip
+    _wait_for(lambda: _stored(store) == [("numpy", "ok")], "the numpy run to be stored")
+    _wait_for(lambda: _hanging_worker_running(our_processes), "the python worker to start")
+    command.send_signal(signal.SIGTERM)
+    _, stderr = command.communicate(timeout=30)
+    assert command.returncode == 128 + signal.SIGTERM
+    assert stderr.strip().splitlines()[-1] == (
+        "accel: interrupted after 1 of 4 runs; rerun with --resume to continue"
+    )
+    assert _stored(store) == [("numpy", "ok")]
+    assert our_processes() == []
