@@ -101,7 +101,7 @@ class Progress:
     def _redraw(self) -> None:
         with self._lock:
             if self._what:
-                running = seconds(time.monotonic() - self._started)
+                running = f"{time.monotonic() - self._started:.1f} s"
                 self._clear()
                 self._write(f"[{self._bar()}] {self._what} ... {running}")
 

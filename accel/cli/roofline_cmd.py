@@ -44,7 +44,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from ..plots import command_line as figures
-    from ..plots.roofline_plot import no_roof_reason, points, rate
+    from ..plots.roofline_plot import ABOVE_THE_ROOF, no_roof_reason, points
+    from ..plots.style import rate
 
     figures.check_plot(args)
     backends = comma_list(args.backends)
@@ -92,6 +93,8 @@ def run(args: argparse.Namespace) -> int:
         else:
             peaks = ", ".join(f"{rate(gflops)} GFLOP/s ({what})" for what, gflops in roof.peaks)
             print(f"\nroof: {rate(roof.bandwidth_gbs)} GB/s ({roof.bandwidth_source}); {peaks}")
+            if any(p.share_of(roof) > 1 for p in found):
+                print(ABOVE_THE_ROOF)
     if args.plot:
         from ..plots.roofline_plot import draw_roofline
 

@@ -94,7 +94,7 @@ def bar_label(bar: Bar) -> str:
         return seconds(bar.end_to_end)
     if bar.backend == "python":
         return f"CPython, the baseline · {seconds(bar.end_to_end)}"
-    return f"{bar.speedup:.3g}× vs CPython · {seconds(bar.end_to_end)}"
+    return f"{style.factor(bar.speedup)} vs CPython · {seconds(bar.end_to_end)}"
 
 
 def draw_comparison(

@@ -18,15 +18,10 @@ from ..cli.format import seconds
 from ..record import RunRecord
 from ..selection import Crossover
 from .evidence import sweep_crossovers
-from .style import backend_style
+from .style import backend_style, factor
 
 #: A first call this many steady calls long is worth a sentence.
 FIRST_CALL_WORTH_SAYING = 10
-
-
-def factor(value: float) -> str:
-    """A ratio as people say it: ``30.3×``, ``1.09×``, ``153×``."""
-    return f"{value:.3g}×"
 
 
 def is_gpu(backend: str) -> bool:

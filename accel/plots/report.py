@@ -36,7 +36,8 @@ from .compare_plot import draw_comparison
 from .counters_plot import draw_counters
 from .evidence import Machine
 from .narrative import reading
-from .roofline_plot import Roof, draw_roofline, rate
+from .roofline_plot import Roof, draw_roofline
+from .style import rate
 from .sweep_plot import draw_sweep
 
 MIME = {"svg": "image/svg+xml", "png": "image/png"}

@@ -20,11 +20,13 @@ from ..errors import UsageError
 from ..record import RunRecord
 from . import style
 from .evidence import Machine, work_of
+from .style import rate
 
-
-def rate(value: float) -> str:
-    """A rate with three significant figures and no exponent above 100: 2,400 / 52 / 14.8."""
-    return f"{value:,.0f}" if value >= 100 else f"{value:.3g}"
+#: Why a point can lie above the roof (said under the figure and the table).
+ABOVE_THE_ROOF = (
+    "points above the roof: their data fits in a cache, faster than the main-memory "
+    "bandwidth (STREAM) the roof is drawn with, or the roof was measured on a busy machine"
+)
 
 
 @dataclass(frozen=True)
@@ -118,10 +120,7 @@ def draw_roofline(
         if roof is not None:
             _draw_roof(ax, roof, low, high)
             if any(p.share_of(roof) > 1.0 for p in drawn):
-                notes.append(
-                    "points above the roof: their data fits in a cache, faster than the "
-                    "main-memory bandwidth (STREAM) the roof is drawn with"
-                )
+                notes.append(ABOVE_THE_ROOF)
         else:
             notes.append(no_roof_reason(machine))
         for p in drawn:
