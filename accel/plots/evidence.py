@@ -24,7 +24,7 @@ from typing import Any
 
 from .. import __version__
 from ..backends import BACKEND_NAMES
-from ..errors import UsageError
+from ..errors import UsageError, choose
 from ..kernels import UnknownKernelError, Work, get_kernel, kernel_names
 from ..record import RunRecord
 from ..selection import Crossover, _crossovers, _curves
@@ -124,7 +124,7 @@ def resolve_machine(store: Store, machine: str | None, **filters: Any) -> Machin
         stored = sorted({run.record.machine for run in store.runs(**filters)} - {""})
         where = f" on machine {machine}" if machine else ""
         hint = f"; machines with such runs: {', '.join(stored)}" if machine and stored else ""
-        raise UsageError(f"no stored runs of {what}{where} in {store.path}{hint}")
+        raise UsageError(f"no stored runs of {what}{where}{hint}")
     fingerprint = newest[0].record.machine
     reports = store.machines([fingerprint]) if fingerprint else []
     return Machine(fingerprint, reports[0]["report"] if reports else None)
@@ -132,6 +132,17 @@ def resolve_machine(store: Store, machine: str | None, **filters: Any) -> Machin
 
 def _on(machine: Machine, runs: list[StoredRun]) -> list[StoredRun]:
     return [run for run in runs if run.record.machine == machine.fingerprint]
+
+
+def _backend_names(backends: Iterable[str] | None) -> list[str] | None:
+    """The backends asked for, each checked against the registry (None: every backend)."""
+    if backends is None:
+        return None
+    names = list(backends)
+    for name in names:
+        if name not in BACKEND_NAMES:
+            raise choose("backend", name, BACKEND_NAMES)
+    return names
 
 
 def _backend_order(backend: str) -> int:
@@ -152,7 +163,7 @@ def comparison(
     Size, dtype and thread count default to those of the newest matching run; records
     come back in backend order, as :func:`accel.compare` returns them.
     """
-    names = list(backends) if backends is not None else None
+    names = _backend_names(backends)
     runs = _on(
         machine,
         store.runs(
@@ -189,7 +200,7 @@ def sweep(
     Dtype and thread count default to those of the newest matching run; ``sizes``
     keeps only those sizes. Records come back by size, then in backend order.
     """
-    names = list(backends) if backends is not None else None
+    names = _backend_names(backends)
     wanted = set(sizes) if sizes is not None else None
     runs = _on(
         machine,

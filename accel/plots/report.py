@@ -63,7 +63,6 @@ class KernelSection:
 
     kernel: str
     title: str
-    records: list[RunRecord]
     table: tuple[list[str], list[list[str]]]
     reading: str
     figures: list[Figure] = field(default_factory=list)
@@ -246,7 +245,6 @@ def _section(
     return KernelSection(
         kernel=kernel,
         title=title,
-        records=records,
         table=compare_rows(records),
         reading=reading(records, sweep),
         figures=[f for f in figures if f is not None],

@@ -214,3 +214,22 @@ def test_throughput_series_are_work_over_time_per_size(gpu_export, synthetic):
         for size, gflops in points:
             flops = get_kernel("julia").work(size, max_iter=300).flops
             assert gflops == pytest.approx(flops / synthetic.times(backend, size)[0] / 1e9)
+
+
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["--backends", "numpy,cuda"], "unknown backend 'cuda'; choose one of: python,"),
+        (["--size", "0"], "size must be a positive whole number, got 0"),
+        (
+            ["--machine", "0000"],
+            "no stored runs of kernel julia on machine 0000; "
+            "machines with such runs: a100feedf00d, cafe0000beef",
+        ),
+    ],
+)
+def test_stored_mistakes_are_one_line_and_exit_2(gpu_export, accel_cli, args, message):
+    result = accel_cli("compare", "julia", "--from", str(gpu_export), *args)
+    assert result.returncode == 2
+    assert result.stderr.startswith(f"accel: error: {message}")
+    assert len(result.stderr.splitlines()) == 1
