@@ -57,8 +57,8 @@ def run(args: argparse.Namespace) -> int:
     with evidence.results(args.store, args.from_file) as store:
         first = kernels[0] if kernels else None
         machine = evidence.resolve_machine(store, args.machine, kernel=first)
-        roof = figures.roof_for(machine, measure=args.measure_roof)
-        report = build_report(store, machine, kernels=kernels, roof=roof, kind=args.figures)
+        machine = figures.with_roof(machine, measure=args.measure_roof)
+        report = build_report(store, machine, kernels=kernels, kind=args.figures)
     for path, write in ((args.html, write_html), (args.markdown, write_markdown)):
         if path:
             print(f"report written to {write(report, path)}")

@@ -44,7 +44,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from ..plots import command_line as figures
-    from ..plots.roofline_plot import ABOVE_THE_ROOF, no_roof_reason, points
+    from ..plots.roofline_plot import ABOVE_THE_ROOF, no_roof_reason, points, roof_from_report
     from ..plots.style import rate
 
     figures.check_plot(args)
@@ -66,7 +66,8 @@ def run(args: argparse.Namespace) -> int:
             )
         ]
         machine = figures.local_machine()
-    roof = figures.roof_for(machine, measure=args.measure_roof)
+    machine = figures.with_roof(machine, measure=args.measure_roof)
+    roof = roof_from_report(machine.report)
     found = points(records)
     if args.json:
         document = {

@@ -13,7 +13,7 @@ from ..errors import UsageError
 from ..record import RunRecord
 from . import evidence
 from .evidence import Machine
-from .roofline_plot import Roof, roof_from_report
+from .roofline_plot import roof_from_report
 from .style import check_figure_target
 
 
@@ -96,15 +96,14 @@ def stored_sweep(
     return records, machine
 
 
-def roof_for(machine: Machine, *, measure: bool) -> Roof | None:
-    """The roof from the machine's stored report; ``measure`` measures THIS machine's if absent.
+def with_roof(machine: Machine, *, measure: bool) -> Machine:
+    """``machine``, measured now (``--measure-roof``) if its stored report has no roof.
 
     Measuring takes 10-20 s (STREAM bandwidth and NumPy matmul GFLOP/s) and is refused
     for another machine's runs: its roof must come from its own report.
     """
-    roof = roof_from_report(machine.report)
-    if roof is not None or not measure:
-        return roof
+    if not measure or roof_from_report(machine.report) is not None:
+        return machine
     from ..hardware import probe
     from ..runner import machine_fingerprint
 
@@ -117,7 +116,7 @@ def roof_for(machine: Machine, *, measure: bool) -> Roof | None:
         "measuring this machine's memory bandwidth and GFLOP/s for the roof (10-20 s)...",
         file=sys.stderr,
     )
-    return roof_from_report(probe(measure=True).to_dict())
+    return Machine(machine.fingerprint, probe(measure=True).to_dict())
 
 
 def announce(path: object) -> None:

@@ -10,7 +10,7 @@ no script, no external address. The Markdown version (for slides tools) writes i
 figures as files in a folder beside it and links them by relative path.
 
 >>> with results() as store:                                         # doctest: +SKIP
-...     report = build_report(store, resolve_machine(store, None), kernels=None, roof=None)
+...     report = build_report(store, resolve_machine(store, None), kernels=None)
 ...     write_html(report, "lecture.html")
 """
 
@@ -36,7 +36,7 @@ from .compare_plot import draw_comparison
 from .counters_plot import draw_counters
 from .evidence import Machine
 from .narrative import reading
-from .roofline_plot import Roof, draw_roofline
+from .roofline_plot import draw_roofline, roof_from_report
 from .style import rate
 from .sweep_plot import draw_sweep
 
@@ -166,10 +166,13 @@ def build_report(
     machine: Machine,
     *,
     kernels: Sequence[str] | None,
-    roof: Roof | None,
     kind: str = "svg",
 ) -> Report:
-    """Draw every figure of ``machine``'s stored runs and write the readings."""
+    """Draw every figure of ``machine``'s stored runs and write the readings.
+
+    The roofline's roof comes from ``machine.report`` (none where it holds no
+    measurements).
+    """
     names = list(kernels) if kernels else evidence.kernels_on(store, machine)
     if not names:
         raise UsageError(f"no stored runs on machine {machine.fingerprint}")
@@ -186,7 +189,7 @@ def build_report(
             "roofline",
             "Achieved GFLOP/s against arithmetic intensity, under this machine's measured roof",
             kind,
-            lambda path: draw_roofline(compared, machine, roof, path),
+            lambda path: draw_roofline(compared, machine, roof_from_report(machine.report), path),
             folder,
         )
     return Report(

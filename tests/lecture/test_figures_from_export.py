@@ -7,6 +7,7 @@ figure must describe the exported machine, not this one.
 
 from __future__ import annotations
 
+import copy
 import re
 
 import pytest
@@ -233,3 +234,35 @@ def test_stored_mistakes_are_one_line_and_exit_2(gpu_export, accel_cli, args, me
     assert result.returncode == 2
     assert result.stderr.startswith(f"accel: error: {message}")
     assert len(result.stderr.splitlines()) == 1
+
+
+def test_measure_roof_measures_this_machine_once_when_its_report_has_no_roof(monkeypatch):
+    """The glue only: the probe itself is tested by tests/hardware (a real one takes 15 s)."""
+    import accel.hardware
+    from accel.hardware.report import BandwidthResult, FlopsResult, MeasuredFigures
+
+    from accel.plots.command_line import with_roof
+    from accel.plots.evidence import Machine
+    from accel.plots.roofline_plot import roof_from_report
+    from accel.runner import machine_fingerprint
+
+    calls = []
+    unmeasured = accel.hardware.cached_probe()  # the real probe, before it is replaced
+
+    def probe(measure: bool = False, **options):
+        calls.append(measure)
+        report = copy.deepcopy(unmeasured)
+        report.measured = MeasuredFigures(
+            bandwidth=[BandwidthResult("triad", 2, 12.5, 11.0, 5, 1)],
+            flops=[FlopsResult("numpy matmul float64 n=2048", "BLAS", 40.0, 38.0, 3)],
+        )
+        return report
+
+    monkeypatch.setattr(accel.hardware, "probe", probe)
+    here = Machine(machine_fingerprint(), {"measured": None})
+    assert with_roof(here, measure=False) is here and calls == []
+    measured = with_roof(here, measure=True)
+    assert calls == [True] and measured.fingerprint == here.fingerprint
+    roof = roof_from_report(measured.report)
+    assert (roof.bandwidth_gbs, roof.peak_gflops) == (12.5, 40.0)
+    assert with_roof(measured, measure=True) is measured and calls == [True]  # has a roof now
