@@ -304,9 +304,9 @@ class Store:
         local = machine_fingerprint()
         if local not in machines - known:
             return []
-        from .hardware import cached_probe
+        from .hardware import probe
 
-        return [{"fingerprint": local, "report": cached_probe().to_dict(), "first_seen": now_utc()}]
+        return [{"fingerprint": local, "report": probe().to_dict(), "first_seen": now_utc()}]
 
     def _insert_machines(self, machines: Iterable[dict[str, Any]]) -> None:
         self._conn.executemany(

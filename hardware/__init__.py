@@ -56,13 +56,16 @@ def _section(collect: Callable[[], T], empty: Callable[[], T], what: str) -> T:
         return section
 
 
-def probe(measure: bool = False, *, root: str = "/", nvml: Any = None) -> HardwareReport:
+def probe(
+    measure: bool = False, *, root: str = "/", nvml: Any = None, quick: bool = False
+) -> HardwareReport:
     """Probe this machine and return a typed HardwareReport; never raises.
 
     ``measure=True`` adds measured memory bandwidth, matmul GFLOP/s and (with a
     GPU) host<->device bandwidth, taking roughly 5-15 s. ``root`` re-roots
     every /proc and /sys read (tests point it at a fake tree); ``nvml`` replaces
-    the pynvml module (tests pass a fake).
+    the pynvml module (tests pass a fake). ``quick=True`` skips what the fingerprint
+    does not need and costs most (running perf, importing NumPy and llvmlite).
 
     >>> report = probe()
     >>> report.host.usable_cpus, report.fingerprint    # e.g. (2, '3fa2c1d9e0b7')
@@ -80,14 +83,15 @@ def probe(measure: bool = False, *, root: str = "/", nvml: Any = None) -> Hardwa
 
     def read_simd() -> SimdInfo:
         text, _ = read_text(root, "/proc/cpuinfo")
-        return simd.read_simd(cpu.cpuinfo_flags(cpu.parse_cpuinfo(text or "")))
+        return simd.read_simd(cpu.cpuinfo_flags(cpu.parse_cpuinfo(text or "")), live=not quick)
 
     report.simd = _section(read_simd, SimdInfo, "SIMD")
     report.memory = _section(
         lambda: memory.read_memory(root, use_psutil=root == "/"), MemoryInfo, "memory"
     )
     report.gpu = _section(lambda: gpu.read_gpus(root, nvml), GpuInfo, "GPU")
-    report.perf = _section(lambda: perf.read_perf(root), PerfInfo, "perf")
+    if not quick:
+        report.perf = _section(lambda: perf.read_perf(root), PerfInfo, "perf")
     report.libraries = _section(versions.library_versions, dict, "library version")
     report.probe_seconds = time.perf_counter() - start
     if measure:
@@ -99,8 +103,8 @@ def probe(measure: bool = False, *, root: str = "/", nvml: Any = None) -> Hardwa
 
 @functools.lru_cache(maxsize=1)
 def cached_probe() -> HardwareReport:
-    """One probe(measure=False) per process, reused by fingerprint()."""
-    return probe(measure=False)
+    """One quick probe per process, enough for fingerprint() (the fingerprint's fields)."""
+    return probe(measure=False, quick=True)
 
 
 def fingerprint() -> str:

@@ -226,8 +226,8 @@ def llvm_host_target() -> tuple[tuple[str, list[str]] | None, str | None]:
     return (name, [f for f in flat.split(",") if f]), None
 
 
-def read_simd(cpu_flags: list[str]) -> SimdInfo:
-    """SimdInfo from the CPU's cpuinfo flags plus live NumPy and llvmlite queries."""
+def read_simd(cpu_flags: list[str], *, live: bool = True) -> SimdInfo:
+    """SimdInfo from the CPU's cpuinfo flags plus (``live``) NumPy and llvmlite queries."""
     info = SimdInfo()
     info.cpu_features = cpu_simd_features(cpu_flags)
     info.cpu_widest, info.cpu_vector_bits = widest_simd(info.cpu_features)
@@ -239,6 +239,9 @@ def read_simd(cpu_flags: list[str]) -> SimdInfo:
         info.reasons["cpu_vector_bits"] = (
             f"{info.cpu_widest} vector length is implementation-defined and not in cpuinfo"
         )
+    if not live:
+        info.reasons["numpy_baseline"] = info.reasons["llvm_cpu"] = "not queried (quick probe)"
+        return info
 
     targets, why = numpy_cpu_targets()
     if targets is None:

@@ -120,3 +120,25 @@ def test_memory_is_rounded_to_whole_gib(live_report):
     above = _changed(live_report, total(16 * GIB + 40 * 1024**2)).fingerprint
     assert below == above
     assert _changed(live_report, total(17 * GIB)).fingerprint != above
+
+
+def test_fingerprint_comes_from_a_quick_probe_equal_to_the_full_ones():
+    """fingerprint() skips perf, NumPy and llvmlite yet keys the same machine."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, accel.hardware as h; fp = h.fingerprint(); "
+        "heavy = [m for m in ('numpy', 'llvmlite', 'numba', 'torch') if m in sys.modules]; "
+        "print(fp, heavy, h.probe().fingerprint == fp)"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    )
+    fingerprint, heavy, same = (
+        result.stdout.split(" ", 1)[0],
+        *result.stdout.split(" ", 1)[1].rsplit(" ", 1),
+    )
+    assert len(fingerprint) == 12
+    assert heavy == "[]"
+    assert same.strip() == "True"
