@@ -1,4 +1,4 @@
-"""Workers that segfault, are killed, run out of memory, raise or hang: all recorded, none left.
+"""Workers that segfault, abort, are killed, run out of memory, raise or hang: recorded, none left.
 
 One real ``accel compare`` over the crashing kernel: every fault becomes a stored run
 with its status, reason and stderr tail, the comparison carries on to the end, and no
@@ -14,7 +14,9 @@ import sys
 import accel
 from accel.store import Store
 
-FAULTY_BACKENDS = ["numpy", "c_native", "c_openmp", "numba_parallel", "numba_cpu", "python"]
+FAULTY_BACKENDS = [
+    "numpy", "c_native", "torch_cpu", "c_openmp", "numba_parallel", "numba_cpu", "python"
+]  # fmt: skip
 TIMEOUT_S = 6
 
 
@@ -46,6 +48,10 @@ def test_every_fault_is_stored_with_its_reason_and_the_comparison_carries_on(
     segfault = stored["c_native"]
     assert segfault.status == "failed" and "killed by SIGSEGV" in segfault.reason
     assert "about to read address 0" in segfault.stderr_tail
+
+    aborted = stored["torch_cpu"]
+    assert aborted.status == "failed" and "killed by SIGABRT" in aborted.reason
+    assert "about to abort on purpose" in aborted.stderr_tail
 
     raised = stored["c_openmp"]
     assert raised.status == "failed"
