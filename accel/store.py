@@ -389,6 +389,19 @@ class Store:
         with _sqlite_errors(self.path):
             return int(self._conn.execute("SELECT count(*) FROM runs").fetchone()[0])
 
+    def save_machine_report(self, fingerprint: str, report: dict[str, Any]) -> None:
+        """Keep ``report`` as the machine's hardware report, replacing an older one.
+
+        ``accel hardware --measure`` saves its measured report this way, so figures and
+        exports carry the machine's measured roof (bandwidth and GFLOP/s).
+        """
+        with _sqlite_errors(self.path), self._write():
+            self._conn.execute(
+                "INSERT INTO machines (fingerprint, report, first_seen) VALUES (?, ?, ?) "
+                "ON CONFLICT(fingerprint) DO UPDATE SET report = excluded.report",
+                (fingerprint, json.dumps(report), now_utc()),
+            )
+
     def machines(self, fingerprints: Iterable[str] | None = None) -> list[dict[str, Any]]:
         """Stored machines as ``{"fingerprint", "report", "first_seen"}``, oldest first."""
         sql = "SELECT fingerprint, report, first_seen FROM machines"

@@ -12,6 +12,8 @@ import json
 import sys
 from typing import Any
 
+from .options import add_store_options, store_option
+
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser(
@@ -25,8 +27,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument(
         "--measure",
         action="store_true",
-        help="also measure memory bandwidth, GFLOP/s and host<->GPU bandwidth (~10-20 s)",
+        help="also measure memory bandwidth, GFLOP/s and host<->GPU bandwidth (~10-20 s); "
+        "the measured report is kept in the store for rooflines and exports",
     )
+    add_store_options(parser, skippable=True)
     parser.set_defaults(func=run)
 
 
@@ -77,12 +81,25 @@ def _backends_markdown(rows: list[dict[str, Any]]) -> str:
     return "\n".join(lines)
 
 
+def _keep_measured(report: Any, store: str | None) -> None:
+    """Save a measured report as this machine's, so figures drawn later have its roof."""
+    from ..store import Store
+
+    with Store(store) as results:
+        results.save_machine_report(report.fingerprint, report.to_dict())
+    print(
+        f"measured figures kept in {results.path} for machine {report.fingerprint}", file=sys.stderr
+    )
+
+
 def run(args: argparse.Namespace) -> int:
     from ..hardware import probe, render_markdown, render_text
 
     if args.measure and not args.json:
         print("measuring memory bandwidth and GFLOP/s (about 10-20 s)...", file=sys.stderr)
     report = probe(measure=args.measure)
+    if args.measure and store_option(args) is not False:
+        _keep_measured(report, store_option(args))
     rows = backend_matrix()
     if args.json:
         data = report.to_dict()

@@ -67,8 +67,8 @@ def no_roof_reason(machine: Machine) -> str:
     """Why a machine's figure has no roof, and what gives it one."""
     return (
         f"no roof: the stored hardware report of machine {machine.fingerprint or 'unknown'} "
-        "holds no measured bandwidth and GFLOP/s (on that machine: accel roofline ... "
-        "--measure-roof)"
+        "holds no measured bandwidth and GFLOP/s (on that machine: accel hardware --measure "
+        "keeps them in the store, or accel roofline ... --measure-roof)"
     )
 
 

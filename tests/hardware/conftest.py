@@ -30,11 +30,29 @@ def live_report():
 
 
 @pytest.fixture(scope="session")
-def measured_report():
-    """One probe(measure=True) of this machine (about 10 s), shared by the measurement tests."""
-    from accel.hardware import probe
+def measured_run(tmp_path_factory):
+    """One real ``accel hardware --measure --json --store S`` (about 10 s): (report, store path)."""
+    import json
+    import subprocess
+    import sys
 
-    return probe(measure=True)
+    from accel.hardware import HardwareReport
+
+    store = tmp_path_factory.mktemp("measured") / "results.sqlite"
+    result = subprocess.run(
+        [sys.executable, "-m", "accel", "hardware", "--measure", "--json", "--store", str(store)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=True,
+    )
+    return HardwareReport.from_dict(json.loads(result.stdout)), store
+
+
+@pytest.fixture(scope="session")
+def measured_report(measured_run):
+    """The measured report of this machine, shared by the measurement tests."""
+    return measured_run[0]
 
 
 class FakeNVMLError(Exception):

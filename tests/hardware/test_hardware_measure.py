@@ -207,3 +207,17 @@ def test_contention_note_names_the_most_starved_run():
     assert "numpy matmul float64 n=2048 got only 70%" in measure.contention_note(figures)
     figures.flops[0].cpu_occupancy = 0.99
     assert measure.contention_note(figures) is None
+
+
+def test_measured_report_is_kept_in_the_store_as_the_roof(measured_run):
+    """`accel hardware --measure` saves its report; the roofline's roof is read from it."""
+    from accel.plots.roofline_plot import roof_from_report
+    from accel.store import Store
+
+    report, path = measured_run
+    with Store(path, readonly=True) as store:
+        (machine,) = store.machines([report.fingerprint])
+    roof = roof_from_report(machine["report"])
+    best_triad = max(b.best_gbs for b in report.measured.bandwidth if b.kernel == "triad")
+    assert roof is not None and roof.bandwidth_gbs == best_triad
+    assert dict(roof.peaks) == {f.name: f.best_gflops for f in report.measured.flops}
