@@ -1,49 +1,78 @@
-"""One diffusion step written only with slicing and in-place arithmetic, allocating nothing.
+"""Diffusion steps written only with slicing and in-place arithmetic, allocating nothing.
 
 This is the book's second NumPy lesson: allocate the buffers once and never make a
-temporary. The periodic shift ``np.roll(grid, shift, axis)`` is replaced by adding two
-slices of ``grid`` into ``out``: the bulk and the row (or column) that wraps around.
-The code uses nothing but ``x[...] = y``, ``x[slice] += y[slice]`` and ``x *= a``, which
-NumPy arrays and PyTorch tensors (CPU or CUDA) both support, so one source serves both.
+temporary. The grid lives inside a padded buffer with one ghost row above and below and
+one ghost column either side, holding copies of the row or column that wraps around
+(periodic boundaries). Flattened row by row, a cell's neighbours are then the elements
+one padded row (``width = cols + 2``) before and after it and the elements right before
+and after it, so one step over a run of rows is six whole-array operations on contiguous
+1-D slices, with no modulo, no strided view and no temporary:
+
+    out  = centre / factor * grid      (centre = 1 - 4 * factor)
+    out += up;  out += down;  out += left;  out += right
+    out *= factor
+
+which is ``grid + factor * (up + down + left + right - 4 * grid)`` evaluated in another
+order. The ghost columns are computed too (from neighbours that do not matter) and then
+overwritten with the wrap-around values. The six passes run over bands of rows small
+enough to stay in cache between passes: a pass over a whole grid that does not fit in
+cache would go to memory six times per step.
+
+Only ``x[...] = y``, ``x += y``, ``x *= a``, ``reshape`` and a ``multiply(a, s, out=)``
+are used, which NumPy arrays and PyTorch tensors (CPU or CUDA) both support, so one
+source serves both.
 """
 
+from collections.abc import Callable
 from typing import Any
 
 
-def _add_shifted(grid: Any, out: Any, axis: int, forward: bool) -> None:
-    """``out += roll(grid, +1 or -1, axis)`` without a temporary.
+def pad_into(grid: Any, padded: Any) -> None:
+    """Copy ``grid`` into the inside of ``padded`` (two rows and columns larger), with ghosts."""
+    padded[1:-1, 1:-1] = grid
+    refresh_ghosts(padded)
 
-    Each addition goes through a named view (``view += part``), which both libraries
-    do in place; ``out[k] += part`` would also write the sum back through ``__setitem__``.
+
+def refresh_ghosts(padded: Any) -> None:
+    """Ghost rows and columns take the values of the rows and columns that wrap around."""
+    padded[0, 1:-1] = padded[-2, 1:-1]
+    padded[-1, 1:-1] = padded[1, 1:-1]
+    padded[:, 0] = padded[:, -2]
+    padded[:, -1] = padded[:, 1]
+
+
+def band_rows(padded_width: int, itemsize: int, band_bytes: int) -> int:
+    """Rows per band so that one band of one buffer holds about ``band_bytes``."""
+    return max(1, band_bytes // (padded_width * itemsize))
+
+
+def evolve(
+    source: Any,
+    spare: Any,
+    steps: int,
+    factor: float,
+    multiply: Callable[..., Any],
+    band: int,
+) -> Any:
+    """Run ``steps`` steps between two padded buffers; returns the one holding the result.
+
+    ``source`` holds the padded grid with its ghosts; both buffers are overwritten.
+    ``factor`` is ``dt * D`` in the grid's precision; ``multiply`` is the library's
+    ``multiply(a, scalar, out=...)``; ``band`` is the number of rows per band.
     """
-    lead = (slice(None),) * axis
-    first, last = slice(None, 1), slice(-1, None)
-    if forward:  # out[k] += grid[k - 1]; the first row/column takes the last one's value
-        pairs = ((slice(1, None), slice(None, -1)), (first, last))
-    else:  # out[k] += grid[k + 1]; the last row/column takes the first one's value
-        pairs = ((slice(None, -1), slice(1, None)), (last, first))
-    for target, source in pairs:
-        view = out[lead + (target,)]
-        view += grid[lead + (source,)]
-
-
-def evolve_into(grid: Any, out: Any, factor: float) -> None:
-    """Write one explicit Euler step of ``grid`` into ``out``; ``factor`` is ``dt * D``."""
-    out[...] = grid
-    out *= -4
-    for axis in (0, 1):
-        _add_shifted(grid, out, axis, forward=True)
-        _add_shifted(grid, out, axis, forward=False)
-    out *= factor
-    out += grid
-
-
-def evolve(grid: Any, spare: Any, steps: int, factor: float) -> Any:
-    """Run ``steps`` steps, alternating between ``grid`` and ``spare``; returns the last one.
-
-    Both buffers are overwritten; the caller passes copies it owns.
-    """
+    rows, width = source.shape[0] - 2, source.shape[1]
+    centre = (1 - 4 * factor) / factor
+    spans = [((1 + a) * width, (1 + min(a + band, rows)) * width) for a in range(0, rows, band)]
+    flat, other = source.reshape(-1), spare.reshape(-1)
     for _ in range(steps):
-        evolve_into(grid, spare, factor)
-        grid, spare = spare, grid
-    return grid
+        for start, end in spans:
+            out = other[start:end]
+            multiply(flat[start:end], centre, out=out)
+            out += flat[start - width : end - width]
+            out += flat[start + width : end + width]
+            out += flat[start - 1 : end - 1]
+            out += flat[start + 1 : end + 1]
+            out *= factor
+        source, spare, flat, other = spare, source, other, flat
+        refresh_ghosts(source)
+    return source

@@ -1,14 +1,27 @@
 """2D diffusion in PyTorch, one source for the CPU and CUDA devices.
 
 The in-place step of the NumPy version (``_inplace_stencil``) runs unchanged on
-tensors: two buffers on the input's device, no allocation per step.
+tensors: two padded buffers on the input's device, no allocation per step. On the CPU
+the six passes of a step run band by band so each band stays in cache; on a GPU each
+pass covers the whole grid (one kernel launch per pass, not one per band).
 """
 
 import torch
 
-from ._inplace_stencil import evolve
+from ._inplace_stencil import band_rows, evolve, pad_into
+
+#: Bytes of one band of one buffer on the CPU: larger than NumPy's, because each
+#: PyTorch operation costs several microseconds to dispatch (512 KiB measured best).
+CPU_BAND_BYTES = 512 * 1024
 
 
 def compute(grid: torch.Tensor, steps: int, dt: float, D: float) -> torch.Tensor:
-    """The grid after ``steps`` steps, as a new tensor on the input's device."""
-    return evolve(grid.clone(), torch.empty_like(grid), steps, dt * D)
+    """The grid after ``steps`` steps, as a new tensor on the input's device (a view of
+    the inside of a padded buffer)."""
+    rows, cols = grid.shape
+    source = grid.new_empty((rows + 2, cols + 2))
+    pad_into(grid, source)
+    on_cpu = grid.device.type == "cpu"
+    band = band_rows(cols + 2, grid.element_size(), CPU_BAND_BYTES) if on_cpu else rows
+    result = evolve(source, torch.empty_like(source), steps, dt * D, torch.mul, band)
+    return result[1:-1, 1:-1]
