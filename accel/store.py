@@ -209,9 +209,15 @@ class Store:
         return conn
 
     def _marker(self) -> tuple[int, int]:
-        """(application_id, number of tables) as the file stands."""
-        (application_id,) = self._conn.execute("PRAGMA application_id").fetchone()
-        (tables,) = self._conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
+        """(application_id, number of tables) as the file stands.
+
+        One statement, so one snapshot: read apart, another process creating the store
+        could commit in between and leave tables without (yet) our marker in view.
+        """
+        application_id, tables = self._conn.execute(
+            "SELECT (SELECT application_id FROM pragma_application_id()),"
+            " (SELECT count(*) FROM sqlite_master)"
+        ).fetchone()
         return application_id, tables
 
     def _check_or_create_schema(self) -> None:
