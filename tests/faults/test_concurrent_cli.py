@@ -79,3 +79,31 @@ def test_four_import_commands_at_once_lose_nothing_and_readers_see_whole_imports
         for i in range(RUNS_PER_WRITER)
     }
     assert len(runs) == WRITERS * RUNS_PER_WRITER and stored == written
+
+
+CREATIONS = 40
+
+
+def test_a_reader_racing_the_creation_of_a_store_never_calls_it_foreign(tmp_path):
+    """While another process creates the store, a reader finds no store yet, or ours.
+
+    The marker and the tables must be read in one snapshot: read apart, a reader saw
+    tables without the marker about once in 200 reads and refused the store as foreign.
+    """
+    said: dict[str, int] = {}
+    for trial in range(CREATIONS):
+        path = tmp_path / f"{trial}.sqlite"
+        creator = subprocess.Popen(
+            [sys.executable, "-c", f"from accel.store import Store; Store({str(path)!r}).close()"]
+        )
+        while creator.poll() is None:
+            if path.exists():
+                try:
+                    Store(path, readonly=True).close()
+                    outcome = "opened"
+                except StoreError as exc:
+                    outcome = str(exc).replace(str(path), "PATH")
+                said[outcome] = said.get(outcome, 0) + 1
+        assert creator.wait() == 0
+    assert set(said) <= {"opened", "no store at PATH yet: the file is empty"}, said
+    assert sum(said.values()) > 10 * CREATIONS  # the reader really raced the creators
