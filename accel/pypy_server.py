@@ -117,11 +117,41 @@ def _rows(value, shape):
     return rows
 
 
-def _packed(rows, width):
-    """(array, typecode, is_complex) holding ``rows`` back to back: ints as int64, else
-    floats as float64, else complex as (real, imaginary) pairs; each wider kind is tried
-    only when an element does not fit the narrower one. Each row is converted whole and
-    copied into a presized array: PyPy grows an array row by row 3-4x slower."""
+def _write_all(handle, data):
+    """Write an array whole to an unbuffered file (one call; a short write is finished)."""
+    written = handle.write(data) or 0
+    if written < len(data) * data.itemsize:
+        rest = data.tobytes()[written:]
+        while rest:
+            rest = rest[handle.write(rest) or 0 :]
+
+
+def _write_rows(handle, rows, typecode):
+    """Write the rows back to back as ``typecode``, each converted whole (PyPy does that
+    in one pass for an int or float list); TypeError if an element does not fit."""
+    native = _native(typecode)
+    for row in rows:
+        _write_all(handle, array(native, row))
+
+
+def _write_complex_rows(handle, rows):
+    """Write rows of numbers, some of them complex, as (real, imaginary) float64 pairs."""
+    for row in rows:
+        parts = array("d", [0.0]) * (2 * len(row))
+        for i in range(len(row)):
+            v = row[i]
+            if not isinstance(v, (int, float, complex)):
+                raise TypeError(f"kernel output must hold numbers, got {type(v)!r}")
+            v = complex(v)
+            parts[2 * i] = v.real
+            parts[2 * i + 1] = v.imag
+        _write_all(handle, parts)
+
+
+def _write_packed(handle, rows, width):
+    """Write ``rows`` to ``handle`` as ints (int64), else floats (float64), else complex
+    pairs, each wider kind tried only when an element does not fit the narrower one;
+    returns (typecode, is_complex). Row by row, so no second copy of the whole output."""
     first = rows[0][0] if rows and width else 0
     if isinstance(first, complex):
         typecodes = ()
@@ -130,30 +160,17 @@ def _packed(rows, width):
     else:
         typecodes = ("q", "d")
     for typecode in typecodes:
-        native = _native(typecode)
-        data = array(native, [0]) * (len(rows) * width)
+        handle.seek(0)
+        handle.truncate()
         try:
-            for i, row in enumerate(rows):
-                data[i * width : (i + 1) * width] = array(native, row)
+            _write_rows(handle, rows, typecode)
         except TypeError:
             continue
-        return data, typecode, False
-    return _complex_parts(rows, width), "d", True
-
-
-def _complex_parts(rows, width):
-    """Interleaved (real, imaginary) float64 parts of rows of numbers, some of them complex."""
-    data = array("d", [0.0]) * (2 * len(rows) * width)
-    k = 0
-    for row in rows:
-        for v in row:
-            if not isinstance(v, (int, float, complex)):
-                raise TypeError(f"kernel output must hold numbers, got {type(v)!r}")
-            v = complex(v)
-            data[k] = v.real
-            data[k + 1] = v.imag
-            k += 2
-    return data
+        return typecode, False
+    handle.seek(0)
+    handle.truncate()
+    _write_complex_rows(handle, rows)
+    return "d", True
 
 
 def _encode(value, path):
@@ -168,14 +185,8 @@ def _encode(value, path):
         raise TypeError(f"kernel output must be a number or a (nested) list, got {type(value)!r}")
     shape = _shape(value)
     rows = _rows(value, shape) if shape[-1] else []
-    data, typecode, is_complex = _packed(rows, shape[-1])
     with open(path, "wb", buffering=0) as handle:
-        # One write of the array itself (a slice of a memoryview is slow in PyPy).
-        written = handle.write(data) or 0
-        if written < len(data) * data.itemsize:  # a short write: the rest in further writes
-            rest = data.tobytes()[written:]
-            while rest:
-                rest = rest[handle.write(rest) or 0 :]
+        typecode, is_complex = _write_packed(handle, rows, shape[-1])
     return {"kind": "array", "shape": shape, "typecode": typecode, "complex": is_complex}
 
 
