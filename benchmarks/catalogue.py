@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 
 from accel.record import RunRecord
 
-from . import figures, gpu
+from . import figures, gpu, shipping
 from .harness_costs import EMPTY_KERNEL, fastest_call_cost, import_cost
 from .roofs import Roofs
 from .rounds import Case, best, failure
@@ -27,6 +27,8 @@ MIB = 1024**2
 CACHE_MULTIPLE = 1.0
 MIN_WORKING_SET = 256 * MIB
 DIFFUSION_MEMORY_STEPS = 10
+#: PyPy shipping of float64 data: a 1024 x 1024 grid (8.4 MB) in and out, one cheap step.
+SHIPPING = Case.of("diffusion", 1024, steps=1)
 CPU_BACKENDS = ("numba_cpu", "numba_parallel", "c_native", "c_openmp", "numpy", "torch_cpu")
 GPU_BACKENDS = ("numba_cuda", "cupy", "torch_cuda")
 
@@ -69,6 +71,7 @@ class Plan:
     julia: Case
     interpreters: Case
     shipping: Case
+    shipping_complex: Case
     diffusion: Case
     diffusion_memory: Case
     norm: Case
@@ -96,7 +99,8 @@ def plan(quick: bool, llc_bytes: int | None) -> Plan:
             quick=True,
             julia=Case.of("julia", 200, max_iter=300),
             interpreters=Case.of("julia", 200, max_iter=300),
-            shipping=Case.of("julia", 1000, max_iter=2),
+            shipping=SHIPPING,
+            shipping_complex=Case.of("julia", 1000, max_iter=2),
             diffusion=Case.of("diffusion", 256, steps=100),
             diffusion_memory=Case.of("diffusion", 512, steps=DIFFUSION_MEMORY_STEPS),
             norm=Case.of("norm", 1_000_000),
@@ -110,7 +114,8 @@ def plan(quick: bool, llc_bytes: int | None) -> Plan:
         quick=False,
         julia=book_julia,
         interpreters=book_julia,
-        shipping=book_julia,
+        shipping=SHIPPING,
+        shipping_complex=book_julia,
         diffusion=Case.of("diffusion", 640, steps=500),
         diffusion_memory=Case.of("diffusion", side, steps=DIFFUSION_MEMORY_STEPS),
         norm=Case.of("norm", 10_000_000),
@@ -218,37 +223,63 @@ def _pypy(p: Plan) -> list[Benchmark]:
         "higher",
         "x",
     )
-    interpreters = p.interpreters
-    shipping = [
-        Target(
-            f"pypy.ship_{way}",
-            f"shipping {what} the PyPy process at >= 1 GB/s (arrays of 8 MB and up)",
-            1.0,
-            "higher",
-            "GB/s",
-        )
-        for way, what in (("in", "inputs to"), ("out", "results from"))
-    ]
-    case = p.shipping
-    return [
+    interpreters, floats, complexes = p.interpreters, p.shipping, p.shipping_complex
+    found = [
         Benchmark(
             speed,
             lambda ctx: figures.relative_time(
                 speed, interpreters, ctx.of(interpreters), "python", "pypy"
             ),
             (Need(interpreters, ("python", "pypy")),),
-        ),
-        *(
+        )
+    ]
+    for way, direction, what in (("in", "h2d", "inputs to"), ("out", "d2h", "results from")):
+        target = Target(
+            f"pypy.ship_{way}",
+            f"shipping float64 {what} the PyPy process at >= 1 GB/s (8 MB and up)",
+            1.0,
+            "higher",
+            "GB/s",
+        )
+        found.append(
             Benchmark(
                 target,
-                lambda ctx, t=target, d=direction: figures.shipping_rate(
-                    t, case, ctx.of(case).get("pypy", []), d
+                lambda ctx, t=target, d=direction: shipping.shipping_rate(
+                    t, floats, ctx.of(floats).get("pypy", []), d
                 ),
-                (Need(case, ("pypy",)),),
+                (Need(floats, ("pypy",)),),
             )
-            for target, direction in zip(shipping, ("h2d", "d2h"), strict=True)
-        ),
-    ]
+        )
+    complex_target = Target(
+        "pypy.ship_in_complex",
+        "shipping complex128 inputs to the PyPy process at >= 1 GB/s (8 MB and up)",
+        1.0,
+        "higher",
+        "GB/s",
+    )
+
+    def complex_verdict(ctx: Context) -> Result:
+        points = complexes.size**2
+        complex_ns = shipping.per_element_ns(ctx.of(complexes).get("pypy", []), points)
+        float_ns = shipping.per_element_ns(ctx.of(floats).get("pypy", []), floats.size**2)
+        why = ""
+        if complex_ns and float_ns:
+            why = (
+                f"each complex element becomes a PyPy object: {complex_ns:.0f} ns per element "
+                f"against {float_ns:.0f} ns per float64 element, which PyPy lists hold unboxed"
+            )
+        return shipping.shipping_rate(
+            complex_target, complexes, ctx.of(complexes).get("pypy", []), "h2d", why=why
+        )
+
+    found.append(
+        Benchmark(
+            complex_target,
+            complex_verdict,
+            (Need(complexes, ("pypy",)), Need(floats, ("pypy",))),
+        )
+    )
+    return found
 
 
 def _libraries(p: Plan) -> list[Benchmark]:

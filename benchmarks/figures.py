@@ -17,7 +17,15 @@ from accel.kernels import get_kernel
 
 from accel.record import RunRecord
 
-from .rounds import Case, best, best_median, cpu_share, failure, round_ratios
+from .rounds import (
+    Case,
+    best,
+    best_cpu_per_call,
+    best_median,
+    cpu_share,
+    failure,
+    round_ratios,
+)
 from .verdict import Result, Target, judge, not_measurable
 
 Records = Mapping[str, Sequence[RunRecord]]
@@ -31,16 +39,13 @@ def contention(records: Sequence[RunRecord], cores: float) -> str:
     """A clause naming CPU time lost to other processes in these runs, or ''.
 
     ``cores`` is the CPU time per wall second the runs should have had (1 for a
-    serial backend, the thread count for a parallel one).
+    serial backend, the thread count for a parallel one); the runs got less when other
+    processes competed for the cores.
     """
     shares = [s for s in (cpu_share(r) for r in records if r.ok) if s is not None]
     if not shares or max(shares) >= CONTENDED_SHARE * cores:
         return ""
-    backend = records[0].backend
-    return (
-        f"other processes competed: {backend} got at most {max(shares):.2f} of the "
-        f"{cores:g} core(s) it ran on over its timed repetitions"
-    )
+    return f"{records[0].backend} got at most {max(shares):.2f} of its {cores:g} core(s)"
 
 
 def _spread(ratios: Sequence[float]) -> dict[str, Any]:
@@ -77,7 +82,11 @@ def _missing(records: Records, backends: Sequence[str]) -> str | None:
 def relative_time(
     target: Target, case: Case, records: Records, slower: str, baseline: str, *, why: str = ""
 ) -> Result:
-    """``slower``'s best median time over ``baseline``'s (1.2 = 20% slower)."""
+    """``slower``'s best median time over ``baseline``'s (1.2 = 20% slower).
+
+    Where the runs were competed with and both backends are serial, the ratio of their
+    CPU time per call (which waiting for a core does not inflate) is given beside it.
+    """
     method = f"{case.label}: best median of each backend over the rounds, then their ratio"
     reason = _missing(records, (slower, baseline))
     if reason:
@@ -92,6 +101,12 @@ def relative_time(
         contention(records[slower], _cores(records[slower])),
         contention(records[baseline], _cores(records[baseline])),
     ]
+    serial = _cores(records[slower]) == 1 and _cores(records[baseline]) == 1
+    cpu_slower, cpu_baseline = (best_cpu_per_call(records[b]) for b in (slower, baseline))
+    if serial and cpu_slower and cpu_baseline:
+        figures["cpu_time_ratio"] = cpu_slower / cpu_baseline
+        if any(blame[1:]):
+            blame.append(f"by CPU time per call the ratio is {cpu_slower / cpu_baseline:.2f}x")
     return judge(target, ratio, why="; ".join(filter(None, blame)), method=method, figures=figures)
 
 
@@ -170,23 +185,3 @@ def roof_fraction(
     }
     why = contention(records[winner], _cores(records[winner]))
     return judge(target, rate / roof, why=why, method=method, figures=figures)
-
-
-def shipping_rate(
-    target: Target, case: Case, records: Sequence[RunRecord], direction: str
-) -> Result:
-    """GB/s of the best round's input (``h2d``) or output (``d2h``) shipping."""
-    method = f"{case.label}: bytes / seconds of the {direction} phase, best of the rounds"
-    rates = []
-    for record in records:
-        moved = record.transfer
-        if record.ok and moved is not None:
-            nbytes = moved.h2d_bytes if direction == "h2d" else moved.d2h_bytes
-            seconds = moved.h2d_s if direction == "h2d" else moved.d2h_s
-            if seconds > 0:
-                rates.append((nbytes / seconds / 1e9, nbytes, seconds))
-    if not rates:
-        return not_measurable(target, failure(records), method=method)
-    rate, nbytes, seconds = max(rates)
-    figures = {"bytes": nbytes, "seconds": seconds, "rounds_gbs": [round(r[0], 3) for r in rates]}
-    return judge(target, rate, method=method, figures=figures)

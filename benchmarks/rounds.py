@@ -110,3 +110,17 @@ def cpu_share(record: RunRecord) -> float | None:
     process = record.process or {}
     value = process.get("cpu_utilisation")
     return float(value) if value is not None else None
+
+
+def cpu_per_call(record: RunRecord) -> float | None:
+    """CPU seconds per timed repetition (all the worker's threads and children), or None."""
+    process = record.process or {}
+    if not record.ok or process.get("cpu_s") is None or not record.samples_s:
+        return None
+    return float(process["cpu_s"]) / len(record.samples_s)
+
+
+def best_cpu_per_call(records: Sequence[RunRecord]) -> float | None:
+    """The least CPU time per call over the rounds, or None where none was measured."""
+    found = [c for c in (cpu_per_call(r) for r in records) if c is not None]
+    return min(found) if found else None
