@@ -59,7 +59,11 @@ def evolve(
     ``source`` holds the padded grid with its ghosts; both buffers are overwritten.
     ``factor`` is ``dt * D`` in the grid's precision; ``multiply`` is the library's
     ``multiply(a, scalar, out=...)``; ``band`` is the number of rows per band.
+    With ``factor == 0`` (dt or D zero) nothing diffuses and ``source`` is returned
+    as it is (the folded centre weight below would divide by zero).
     """
+    if factor == 0:
+        return source
     rows, width = source.shape[0] - 2, source.shape[1]
     centre = (1 - 4 * factor) / factor
     spans = [((1 + a) * width, (1 + min(a + band, rows)) * width) for a in range(0, rows, band)]

@@ -114,6 +114,9 @@ def test_torch_implementation_matches_closed_form_in_both_dtypes():
         output = compute(**{**inputs, "grid": torch.from_numpy(inputs["grid"].copy())})
         assert output.dtype == getattr(torch, dtype)
         assert DIFFUSION.check(output.numpy(), inputs).passed
+    still = _random_inputs(6, "float64", steps=3, dt=0.0)
+    output = compute(**{**still, "grid": torch.from_numpy(still["grid"].copy())})
+    assert np.array_equal(output.numpy(), still["grid"])
 
 
 def test_pure_python_is_the_numpy_roll_computation_on_lists():
@@ -212,6 +215,13 @@ def test_check_bounds_scale_with_steps_and_precision():
     assert DIFFUSION.check(single, inputs).passed
     as_if_double = {**inputs, "grid": inputs["grid"].astype(np.float64)}
     assert not DIFFUSION.check(single, as_if_double).passed
+
+
+@pytest.mark.parametrize("module", IN_PROCESS)
+def test_without_diffusion_the_grid_is_returned_unchanged(module):
+    inputs = _random_inputs(6, "float64", steps=3, dt=0.0)
+    output = importlib.import_module(f"{DIFFUSION.package}.{module}").compute(**inputs)
+    assert np.array_equal(output, inputs["grid"])
 
 
 def test_unstable_parameters_are_refused():
