@@ -25,6 +25,23 @@ KERNEL_NAMES: tuple[str, ...] = ("julia", "diffusion", "norm", "pi", "primes", "
 Inputs = dict[str, Any]
 
 
+#: The conventional implementation module for each backend: the pure-Python file serves
+#: CPython and PyPy, the torch file both devices, one C source both C backends' wrappers.
+STANDARD_IMPLEMENTATIONS: Mapping[str, str] = {
+    "python": "pure_python",
+    "pypy": "pure_python",
+    "numpy": "numpy_impl",
+    "numba_cpu": "numba_cpu",
+    "numba_parallel": "numba_parallel",
+    "torch_cpu": "torch_impl",
+    "torch_cuda": "torch_impl",
+    "numba_cuda": "numba_cuda",
+    "cupy": "cupy_impl",
+    "c_native": "c_native",
+    "c_openmp": "c_openmp",
+}
+
+
 class UnknownKernelError(ValueError):
     """Raised for a kernel name that is not in the catalogue."""
 
@@ -69,9 +86,11 @@ class KernelSpec:
 
     ``implementations`` maps a backend name to the implementation module (a
     module of this kernel's package) that serves it; one module may serve two
-    backends. ``not_applicable`` maps a backend to the reason the pairing makes
-    no sense, so that no gap is silent. ``dtype_aliases`` lets a generic precision
-    name stand for this kernel's own dtype (julia: ``float32`` means ``complex64``).
+    backends. The default is :data:`STANDARD_IMPLEMENTATIONS`; a kernel whose
+    modules differ overrides only those entries. ``not_applicable`` maps a backend to
+    the reason the pairing makes no sense, so that no gap is silent. ``dtype_aliases``
+    lets a generic precision name stand for this kernel's own dtype (julia: ``float32``
+    means ``complex64``).
     ``memory_bytes(size, dtype, **params)`` estimates the peak host memory of one run
     (inputs, output, the check and its reference), so that a size this machine cannot
     hold is refused before anything is allocated; None where there is no estimate.
@@ -87,7 +106,9 @@ class KernelSpec:
     reference: Callable[[Inputs], Any]
     check: Callable[[Any, Inputs], Verdict]
     work: Callable[..., Work]
-    implementations: Mapping[str, str]
+    implementations: Mapping[str, str] = field(
+        default_factory=lambda: dict(STANDARD_IMPLEMENTATIONS)
+    )
     not_applicable: Mapping[str, str] = field(default_factory=dict)
     package: str = ""
     dtype_aliases: Mapping[str, str] = field(default_factory=dict)
