@@ -29,8 +29,8 @@ SCHEMA_VERSION = 1
 LIBRARIES = ("numpy", "numba", "llvmlite", "torch", "cupy-cuda12x", "psutil")
 METHOD = (
     "Every run is accel.run() in a fresh worker process. The backends of one problem "
-    "are run together in {rounds} round(s), the order rotated each round and reversed "
-    "every other one; a backend's figure is its best round (least median), and ratios "
+    "are run together in {rounds} round(s), the order rotated each round (reversed "
+    "every other full turn); a backend's figure is its best round (least median), and ratios "
     "are taken between best rounds. Roofs are the hardware probe's best samples, "
     "measured in a child process at the start of the same run."
 )

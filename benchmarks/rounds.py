@@ -1,15 +1,15 @@
 """Alternating rounds of runs through accel's own runner, and the best figure of each backend.
 
 Every run is ``accel.run(...)``: a fresh worker process, as a user's run is. The
-backends of one case are run once per round, the order rotated every round and
-reversed every other one, so a burst of load from another process falls on
+backends of one case are run once per round, the order rotated every round (and
+reversed every other full turn), so a burst of load from another process falls on
 different backends in different rounds. A backend's figure is its best round (the
 least median time): load only ever slows a run down, so the least median is the one
 least disturbed. Ratios are taken between best rounds; the spread of the ratios
 measured within single rounds is kept beside them.
 
->>> rotation(["a", "b", "c"], 3)
-[['a', 'b', 'c'], ['a', 'c', 'b'], ['c', 'a', 'b']]
+>>> rotation(["a", "b"], 4)
+[['a', 'b'], ['b', 'a'], ['b', 'a'], ['a', 'b']]
 """
 
 from __future__ import annotations
@@ -50,12 +50,14 @@ class Case:
 
 
 def rotation(backends: Sequence[str], rounds: int) -> list[list[str]]:
-    """The order of the backends in each round: rotated by one, reversed every other round."""
+    """The order of the backends in each round: rotated by one each round, and after each
+    full turn of rotations the next turn reversed, so every backend takes every place and
+    follows every other one equally often."""
     orders = []
     for index in range(rounds):
         shift = index % len(backends)
         order = list(backends[shift:]) + list(backends[:shift])
-        orders.append(order[::-1] if index % 2 else order)
+        orders.append(order[::-1] if (index // len(backends)) % 2 else order)
     return orders
 
 

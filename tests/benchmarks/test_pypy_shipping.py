@@ -1,0 +1,129 @@
+"""Shipping arrays to PyPy and back: the server's decoding and encoding, exact to the bit."""
+
+from __future__ import annotations
+
+import types
+
+import numpy as np
+import pytest
+
+from accel import pypy_server as server
+from accel.backends.pypy import PyPyBackend, find_pypy
+
+RNG = np.random.default_rng(7)
+ARRAYS = {
+    "float64 2-D": RNG.standard_normal((5, 7)),
+    "int64 3-D": RNG.integers(-(2**62), 2**62, size=(2, 3, 4)),
+    "complex128 1-D": RNG.standard_normal(6) + 1j * RNG.standard_normal(6),
+    "float32 1-D": RNG.standard_normal(9).astype(np.float32),
+    "empty": np.zeros(0),
+    "no columns": np.zeros((3, 0)),
+}
+TYPECODES = {"float64": "d", "float32": "f", "int64": "q", "complex128": "d"}
+
+
+def _item(array: np.ndarray, offset: int = 0) -> dict:
+    return {
+        "kind": "array",
+        "typecode": TYPECODES[array.dtype.name],
+        "complex": array.dtype.kind == "c",
+        "shape": list(array.shape),
+        "offset": offset,
+        "nbytes": array.nbytes,
+    }
+
+
+@pytest.mark.parametrize("name", list(ARRAYS))
+def test_decoding_gives_the_nested_lists_numpy_would(name, tmp_path):
+    array = ARRAYS[name]
+    path = tmp_path / "inputs.bin"
+    padding = b"\0" * 24  # the array starts at an offset, as the second input would
+    path.write_bytes(padding + array.tobytes())
+    with open(path, "rb", buffering=0) as handle:
+        decoded = server._decode(_item(array, len(padding)), handle)
+    assert decoded == array.tolist()
+
+
+class _TrickleFile:
+    """A file whose readinto() reads nothing, so every byte comes through short reads."""
+
+    def __init__(self, handle, chunk: int = 5) -> None:
+        self.handle, self.chunk = handle, chunk
+
+    def seek(self, offset: int) -> None:
+        self.handle.seek(offset)
+
+    def readinto(self, buffer) -> int:
+        return 0
+
+    def read(self, size: int) -> bytes:
+        return self.handle.read(min(size, self.chunk))
+
+
+def test_short_reads_are_finished_and_a_truncated_file_is_an_error(tmp_path):
+    array = ARRAYS["float64 2-D"]
+    path = tmp_path / "inputs.bin"
+    path.write_bytes(array.tobytes())
+    with open(path, "rb", buffering=0) as handle:
+        assert server._decode(_item(array), _TrickleFile(handle)) == array.tolist()
+    path.write_bytes(array.tobytes()[:-12])
+    with open(path, "rb", buffering=0) as handle, pytest.raises(ValueError, match="12 bytes early"):
+        server._decode(_item(array), handle)
+
+
+@pytest.mark.parametrize(
+    ("value", "dtype"),
+    [
+        ([[1, 2, 3], [4, 5, 6]], np.int64),
+        ([True, False, True], np.int64),
+        ([1, 2.5, -3], np.float64),
+        ([[0.5, 1.5]], np.float64),
+        ([1, 2j, 3.5], np.complex128),
+        ([[1j, 2], [3, 4.0]], np.complex128),
+        ((7, 8), np.int64),
+    ],
+)
+def test_encoding_writes_the_narrowest_of_int64_float64_complex128(value, dtype, tmp_path):
+    path = tmp_path / "output.bin"
+    described = server._encode(value, str(path))
+    data = np.fromfile(path, dtype=np.int64 if described["typecode"] == "q" else np.float64)
+    if described["complex"]:
+        data = data.view(np.complex128)
+    expected = np.array(value, dtype=dtype)
+    assert data.dtype == expected.dtype and described["shape"] == list(expected.shape)
+    np.testing.assert_array_equal(data.reshape(described["shape"]), expected)
+
+
+@pytest.mark.parametrize(
+    ("value", "message"),
+    [
+        ([[1, 2], [3]], "rectangular"),
+        ([[1], 2], "rectangular"),
+        (["text"], "must hold numbers"),
+        ({"a": 1}, "a number or a \\(nested\\) list"),
+    ],
+)
+def test_outputs_that_are_not_arrays_of_numbers_are_refused(value, message, tmp_path):
+    with pytest.raises(TypeError, match=message):
+        server._encode(value, str(tmp_path / "output.bin"))
+
+
+IDENTITY = "def compute(x):\n    return x\n"
+
+
+@pytest.mark.skipif(find_pypy()[0] is None, reason="no PyPy here")
+@pytest.mark.parametrize("name", ["float64 2-D", "int64 3-D", "complex128 1-D"])
+def test_an_array_sent_to_pypy_and_handed_back_arrives_unchanged(name, tmp_path):
+    kernel = tmp_path / "identity.py"
+    kernel.write_text(IDENTITY)
+    backend = PyPyBackend()
+    try:
+        backend.load(types.SimpleNamespace(implementation_path=lambda _: str(kernel)))
+        array = ARRAYS[name]
+        backend.to_device({"x": array})
+        backend.time_calls(None, 1)
+        back = backend.from_device(None)
+    finally:
+        backend.close()
+    assert back.dtype == array.dtype and back.shape == array.shape
+    np.testing.assert_array_equal(back, array)
