@@ -29,6 +29,8 @@ MIN_WORKING_SET = 256 * MIB
 DIFFUSION_MEMORY_STEPS = 10
 #: PyPy shipping of float64 data: a 1024 x 1024 grid (8.4 MB) in and out, one cheap step.
 SHIPPING = Case.of("diffusion", 1024, steps=1)
+#: ... and of complex128: the book's julia grid (16 MB in, 8 MB out), two iterations.
+SHIPPING_COMPLEX = Case.of("julia", 1000, max_iter=2)
 CPU_BACKENDS = ("numba_cpu", "numba_parallel", "c_native", "c_openmp", "numpy", "torch_cpu")
 GPU_BACKENDS = ("numba_cuda", "cupy", "torch_cuda")
 
@@ -93,14 +95,18 @@ def memory_bound_sizes(llc_bytes: int | None) -> tuple[int, int]:
 
 
 def plan(quick: bool, llc_bytes: int | None) -> Plan:
-    """Full sizes (the book's, and out-of-cache ones for bandwidth) or quick smoke sizes."""
+    """Full sizes (the book's, and out-of-cache ones for bandwidth) or quick smoke sizes.
+
+    CPython and PyPy are compared on julia's M preset (500 x 500, 300 iterations),
+    about a second per CPython call where the book's size takes five.
+    """
     if quick:
         return Plan(
             quick=True,
             julia=Case.of("julia", 200, max_iter=300),
             interpreters=Case.of("julia", 200, max_iter=300),
             shipping=SHIPPING,
-            shipping_complex=Case.of("julia", 1000, max_iter=2),
+            shipping_complex=SHIPPING_COMPLEX,
             diffusion=Case.of("diffusion", 256, steps=100),
             diffusion_memory=Case.of("diffusion", 512, steps=DIFFUSION_MEMORY_STEPS),
             norm=Case.of("norm", 1_000_000),
@@ -109,13 +115,12 @@ def plan(quick: bool, llc_bytes: int | None) -> Plan:
             matmul=Case.of("matmul", 256),
         )
     length, side = memory_bound_sizes(llc_bytes)
-    book_julia = Case.of("julia", 1000, max_iter=300)
     return Plan(
         quick=False,
-        julia=book_julia,
-        interpreters=book_julia,
+        julia=Case.of("julia", 1000, max_iter=300),
+        interpreters=Case.of("julia", 500, max_iter=300),
         shipping=SHIPPING,
-        shipping_complex=book_julia,
+        shipping_complex=SHIPPING_COMPLEX,
         diffusion=Case.of("diffusion", 640, steps=500),
         diffusion_memory=Case.of("diffusion", side, steps=DIFFUSION_MEMORY_STEPS),
         norm=Case.of("norm", 10_000_000),
