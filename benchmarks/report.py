@@ -98,7 +98,6 @@ def to_json(session: Session, command: str, machine: dict[str, Any]) -> dict[str
         "runs": runs(session),
         "targets": [r.to_dict() for r in session.results],
         "summary": summary(session.results),
-        "notes": session.notes,
     }
 
 
@@ -157,8 +156,6 @@ def to_markdown(data: dict[str, Any], results: Sequence[Result]) -> str:
             lines.append(f"- {key}: {reason}")
         lines.append("")
     lines.append(f"Method: {data['method']}")
-    for note in data.get("notes", []):
-        lines.append(f"- {note}")
     return "\n".join(lines) + "\n"
 
 

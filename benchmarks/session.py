@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from accel.backends import get_backend
@@ -30,7 +30,6 @@ class Session:
     context: Context
     results: list[Result]
     fingerprint: str = ""
-    notes: list[str] = field(default_factory=list)
 
 
 def gpu_absent_reason() -> str | None:
