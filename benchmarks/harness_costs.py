@@ -7,14 +7,15 @@ kernel in ``bench_empty``; see ``catalogue``.)
   interpreters, alternated, the least wall time of each; the difference is what
   importing accel adds. A second interpreter lists the heavy modules it pulled in.
 * ``fastest``: the callable it returns against the implementation's ``compute``
-  called directly on the same tiny input, with ``timeit``, alternated, least time per
-  call of each.
+  called directly on the same tiny input, with ``timeit``, in alternating pairs; the
+  cost is the median difference within a pair.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -83,40 +84,46 @@ def import_cost(runs: int = 15) -> ImportCost:
 
 @dataclass(frozen=True)
 class CallCost:
-    """Seconds per call through ``accel.fastest``'s callable and straight to ``compute``."""
+    """What a call through ``accel.fastest``'s callable adds to calling ``compute`` directly.
 
+    ``added_s`` is the median, over alternating pairs of timings, of the difference
+    within a pair (a pair is timed within a few milliseconds, so load that comes and
+    goes affects both of its halves alike); the least time per call of each is kept too.
+    """
+
+    added_s: float
     through_s: float
     direct_s: float
     backend: str
     calls: int
-
-    @property
-    def added_s(self) -> float:
-        return self.through_s - self.direct_s
+    pairs: int
 
 
-def _least_per_call(
-    first: Callable[[], Any], second: Callable[[], Any], calls: int, repeats: int
-) -> tuple[float, float]:
-    """Least seconds per call of each, timed in alternation."""
+def _paired_per_call(
+    first: Callable[[], Any], second: Callable[[], Any], calls: int, pairs: int
+) -> tuple[list[float], list[float]]:
+    """Seconds per call of each, timed in alternation, ``pairs`` times."""
     one, two = [], []
-    for _ in range(repeats):
-        one.append(timeit.timeit(first, number=calls) / calls)
-        two.append(timeit.timeit(second, number=calls) / calls)
-    return min(one), min(two)
+    for index in range(pairs):
+        order = (first, second) if index % 2 == 0 else (second, first)
+        times = [timeit.timeit(action, number=calls) / calls for action in order]
+        one.append(times[0] if index % 2 == 0 else times[1])
+        two.append(times[1] if index % 2 == 0 else times[0])
+    return one, two
 
 
 def fastest_call_cost(
-    kernel: str = "julia",
-    size: int = 2,
+    kernel: str = "norm",
+    size: int = 16,
     backend: str = "numba_cpu",
-    calls: int = 2000,
-    repeats: int = 15,
+    calls: int = 1000,
+    pairs: int = 41,
 ) -> CallCost:
     """The cost ``accel.fastest``'s callable adds to ``compute`` on a tiny input.
 
     The selection is made among ``backend`` alone, in a throwaway store (one worker
-    measures it), so the callable is bound to that backend's implementation.
+    measures it), so the callable is bound to that backend's implementation. A tiny
+    norm keeps the call itself short, so the noise it carries is small too.
     """
     from accel.kernels import get_kernel
 
@@ -131,8 +138,9 @@ def fastest_call_cost(
         compute = spec.implementation(selected.backend).compute
         selected(**inputs)  # binds the backend and compiles
         compute(**inputs)
-        through, direct = _least_per_call(
-            lambda: selected(**inputs), lambda: compute(**inputs), calls, repeats
+        through, direct = _paired_per_call(
+            lambda: selected(**inputs), lambda: compute(**inputs), calls, pairs
         )
         selected.close()
-    return CallCost(through, direct, selected.backend, calls)
+    added = statistics.median(t - d for t, d in zip(through, direct, strict=True))
+    return CallCost(added, min(through), min(direct), selected.backend, calls, pairs)
