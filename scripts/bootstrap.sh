@@ -16,7 +16,7 @@ if [ ! -x "$venv/bin/python" ]; then
   say "creating $venv with $($python --version 2>&1)"
   "$python" -m venv "$venv"
 fi
-say "installing accel with the CPU extras (torch==2.13.0, the CPU build)"
+say "installing accel with the torch, plot and dev extras (torch pinned to 2.13.0)"
 "$venv/bin/python" -m pip install "${pip_quiet[@]}" -e '.[torch,plot,dev]'
 
 # PyPy for the `pypy` backend: install it where this machine allows (Debian/Ubuntu as root),

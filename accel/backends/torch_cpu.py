@@ -9,7 +9,7 @@ import numpy as np
 from ..kernels import Inputs
 from .base import Availability, Backend, missing_module
 
-TORCH_FIX = "pip install 'accel-testbed[torch]' (torch==2.13.0, the CPU build)"
+TORCH_FIX = "pip install 'accel-testbed[torch]' (torch==2.13.0)"
 
 
 class TorchCpuBackend(Backend):
