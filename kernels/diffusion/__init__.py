@@ -34,7 +34,7 @@ from typing import Any
 
 import numpy as np
 
-from .. import Inputs, KernelSpec, Preset, Verdict, Work
+from .. import STANDARD_IMPLEMENTATIONS, Inputs, KernelSpec, Preset, Verdict, Work
 
 BOOK_SIDE, BOOK_STEPS, BOOK_DT, BOOK_D = 640, 500, 0.1, 1.0
 #: The book's initial condition: this value on rows and columns [0.4 N, 0.5 N).
@@ -168,18 +168,6 @@ KERNEL = KernelSpec(
     check=check,
     work=work,
     memory_bytes=memory_bytes,
-    implementations={
-        "python": "pure_python",
-        "pypy": "pure_python",
-        "numpy": "numpy_inplace",
-        "numba_cpu": "numba_cpu",
-        "numba_parallel": "numba_parallel",
-        "numba_cuda": "numba_cuda",
-        "cupy": "cupy_impl",
-        "torch_cpu": "torch_impl",
-        "torch_cuda": "torch_impl",
-        "c_native": "c_native",
-        "c_openmp": "c_openmp",
-    },
+    implementations={**STANDARD_IMPLEMENTATIONS, "numpy": "numpy_inplace"},
     package=__name__,
 )

@@ -113,18 +113,5 @@ KERNEL = KernelSpec(
     check=check,
     work=work,
     memory_bytes=memory_bytes,
-    implementations={
-        "python": "pure_python",
-        "pypy": "pure_python",
-        "numpy": "numpy_impl",
-        "numba_cpu": "numba_cpu",
-        "numba_parallel": "numba_parallel",
-        "numba_cuda": "numba_cuda",
-        "cupy": "cupy_impl",
-        "torch_cpu": "torch_impl",
-        "torch_cuda": "torch_impl",
-        "c_native": "c_native",
-        "c_openmp": "c_openmp",
-    },
     package=__name__,
 )
