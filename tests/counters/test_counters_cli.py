@@ -129,10 +129,11 @@ def test_compare_shows_transfer_share_and_counter_columns(accel_cli, perf_counts
 
 
 def test_compare_counter_view_shows_per_call_counts(accel_cli, perf_counts_software):
+    # Size S, not smaller: at size 40 NumPy is all per-iteration overhead and the gap ~2x.
     result = accel_cli(
         "compare", "julia", "--preset", "S", "--repeats", "3", "--backends", "python,numpy",
         "--counters", "--events", "task-clock,page-faults",
-    )  # fmt: skip  (at size 40 NumPy is all per-iteration overhead: the gap is only ~2x)
+    )  # fmt: skip
     assert result.returncode == 0, result.stderr
     lines = result.stdout.splitlines()
     header = lines[1]
