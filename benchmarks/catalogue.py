@@ -168,9 +168,15 @@ def _parallel(p: Plan) -> list[Benchmark]:
             Benchmark(
                 target,
                 lambda ctx, t=target, c=case: figures.parallel_efficiency(
-                    t, c, ctx.of(c), "numba_parallel", "numba_cpu"
+                    t,
+                    c,
+                    ctx.of(c),
+                    "numba_parallel",
+                    "numba_cpu",
+                    ctx.roofs.parallel_capacity if ctx.roofs else None,
                 ),
                 (Need(case, ("numba_parallel", "numba_cpu")),),
+                roofs=True,
             )
         )
     return found

@@ -111,9 +111,19 @@ def relative_time(
 
 
 def parallel_efficiency(
-    target: Target, case: Case, records: Records, parallel: str, serial: str
+    target: Target,
+    case: Case,
+    records: Records,
+    parallel: str,
+    serial: str,
+    capacity: float | None = None,
 ) -> Result:
-    """Speedup of ``parallel`` over ``serial`` divided by the threads it ran with."""
+    """Speedup of ``parallel`` over ``serial`` divided by the threads it ran with.
+
+    ``capacity`` is the speedup a perfectly balanced compute loop reached on as many
+    threads in the same run (see ``roofs``): a miss below it is the kernel's own
+    (load balance, extra work); a capacity short of the threads is the machine's.
+    """
     method = (
         f"{case.label}: best median of {serial} / best median of {parallel}, "
         "divided by the thread count"
@@ -130,16 +140,24 @@ def parallel_efficiency(
         "speedup": speedup,
         "threads": threads,
         "parallel_cpu_share": share,
+        "parallel_capacity": capacity,
         **_spread(round_ratios(records[serial], records[parallel])),
     }
-    why = contention(records[serial], 1.0)  # the serial run had a core to itself, or not
-    if not why and share is not None:
+    if capacity is not None and capacity < CONTENDED_SHARE * threads:
         why = (
-            f"{parallel} kept only {share:.2f} of {threads:g} cores busy while {serial} had a "
-            "whole core: idle threads (load imbalance) or processes competing for the others"
-            if share < threads * CONTENDED_SHARE
-            else f"{parallel} kept {share:.2f} cores busy yet sped up only {speedup:.2f}x: "
-            "the threads ran but did extra or slower work (shared caches, memory bandwidth)"
+            f"the machine could not give it {threads:g} cores: a perfectly balanced compute "
+            f"loop reached only {capacity:.2f}x on {threads:g} threads in this run, and "
+            f"{parallel} reached {speedup / capacity:.0%} of that"
+        )
+    elif share is not None and share < threads * CONTENDED_SHARE:
+        why = (
+            f"{parallel} kept only {share:.2f} of {threads:g} cores busy: idle threads "
+            "(load imbalance) or processes competing for the cores"
+        )
+    else:
+        why = (
+            f"{parallel} kept its threads busy yet sped up only {speedup:.2f}x: the threads "
+            "did extra or slower work (shared caches, memory bandwidth)"
         )
     return judge(target, speedup / threads, why=why, method=method, figures=figures)
 

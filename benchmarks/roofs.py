@@ -1,9 +1,18 @@
-"""This machine's roofs, measured in the same run: STREAM triad, peak flops, host<->device copies.
+"""This machine's roofs, measured in the same run: STREAM triad, peak flops, host<->device
+copies, and how much parallel speedup the machine can give right now.
 
 The figures come from accel's hardware probe (``probe`` then ``measure``), run in a
 child process so that its Numba threads and its 1.5 GB of STREAM arrays are gone
 before any kernel is timed. Each figure is the probe's best sample; where the probe
-has no figure (no GPU, no device-memory measurement), ``reasons`` says why.
+has no figure (no GPU, no device-memory measurement), ``reasons`` says why. The same
+child times a perfectly balanced compute loop (one equal part per thread, Numba
+``prange``) against the same parts run serially: that speedup, the *parallel
+capacity*, is what any parallel kernel could reach at that moment; on a machine
+shared with other processes it is less than the number of cores.
+
+The roofs are measured once per round, interleaved with the kernels' runs, and each
+figure is the best of the rounds (:func:`best_roofs`): a roof measured while another
+process held the cores would be too low, and would flatter every kernel set against it.
 """
 
 from __future__ import annotations
@@ -11,22 +20,66 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
-from dataclasses import asdict, dataclass, field
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass, field, replace
 from typing import Any
 
 from accel.hardware.report import HardwareReport
 
 from accel.runner import usable_cpus
 
-#: The probe as a child process: a report with measured figures, as JSON on stdout.
+#: The child process: the probe's report with measured figures, and the parallel
+#: capacity, as one JSON object on stdout.
 PROBE_SCRIPT = """
-import sys
+import json, sys, time
 from accel.hardware import probe
 from accel.hardware.measure import measure
+from accel.runner import usable_cpus
+
+def parallel_capacity(threads, length=10_000_000, samples=5):
+    import numpy as np
+    from numba import njit, prange, set_num_threads
+
+    @njit(nogil=True)
+    def part(n):
+        total = 0.0
+        for i in range(n):
+            total += np.sqrt(i + 0.5)
+        return total
+
+    @njit(parallel=True)
+    def together(n, parts):
+        out = np.zeros(parts)
+        for p in prange(parts):
+            out[p] = part(n)
+        return out.sum()
+
+    @njit
+    def alone(n, parts):
+        out = np.zeros(parts)
+        for p in range(parts):
+            out[p] = part(n)
+        return out.sum()
+
+    set_num_threads(threads)
+    together(100, threads), alone(100, threads)
+    best = {together: float("inf"), alone: float("inf")}
+    for _ in range(samples):
+        for run in (alone, together):
+            start = time.perf_counter()
+            run(length, threads)
+            best[run] = min(best[run], time.perf_counter() - start)
+    return best[alone] / best[together]
+
 report = probe()
-array_bytes = int(sys.argv[1]) or None
-report.measured = measure(report, array_bytes=array_bytes)
-sys.stdout.write(report.to_json(indent=None))
+report.measured = measure(report, array_bytes=int(sys.argv[1]) or None)
+threads = usable_cpus()
+try:
+    capacity, why = parallel_capacity(threads), ""
+except Exception as exc:
+    capacity, why = None, f"{type(exc).__name__}: {exc}"
+sys.stdout.write(json.dumps({"report": report.to_dict(), "capacity": capacity,
+                             "capacity_threads": threads, "capacity_reason": why}))
 """
 NO_DEVICE_MEMORY = (
     "the hardware probe measures host<->device copies but not device-memory bandwidth "
@@ -57,6 +110,8 @@ class Roofs:
     triad_array_bytes: int | None = None
     peak_gflops: float | None = None
     peak_method: str = ""
+    parallel_capacity: float | None = None
+    capacity_threads: int | None = None
     gpu_name: str | None = None
     gpu_memory_gbs: float | None = None
     gpu_peak_gflops: float | None = None
@@ -142,5 +197,56 @@ def measure_roofs(array_bytes: int | None = None, timeout: float = 600) -> tuple
     if done.returncode != 0:
         last = (done.stderr.strip().splitlines() or ["no message"])[-1]
         return Roofs(cores=usable_cpus(), reasons={"probe": f"the probe failed: {last}"}), ""
-    report = HardwareReport.from_dict(json.loads(done.stdout))
-    return roofs_from_report(report), report.fingerprint
+    data = json.loads(done.stdout)
+    report = HardwareReport.from_dict(data["report"])
+    roofs = roofs_from_report(report)
+    reasons = dict(roofs.reasons)
+    if data["capacity"] is None:
+        reasons["capacity"] = f"parallel capacity not measured: {data['capacity_reason']}"
+    roofs = replace(
+        roofs,
+        parallel_capacity=data["capacity"],
+        capacity_threads=data["capacity_threads"],
+        reasons=reasons,
+    )
+    return roofs, report.fingerprint
+
+
+def _most(values: Sequence[float | None]) -> float | None:
+    found = [v for v in values if v is not None]
+    return max(found) if found else None
+
+
+def best_roofs(rounds: Sequence[Roofs]) -> Roofs:
+    """Each figure at its best over the rounds (bandwidth, flops, capacity, every copy kind)."""
+    first = rounds[0]
+    triad = max(rounds, key=lambda r: r.triad_gbs or 0.0)
+    peak = max(rounds, key=lambda r: r.peak_gflops or 0.0)
+    copies: dict[tuple[str, str, int], CopyFigure] = {}
+    for found in rounds:
+        for copy in found.copies:
+            key = (copy.direction, copy.host_memory, copy.size_bytes)
+            if key not in copies or copy.median_gbs > copies[key].median_gbs:
+                copies[key] = copy
+    reasons: dict[str, str] = {}
+    for found in rounds:
+        reasons.update(found.reasons)
+    for key, present in (("triad", triad.triad_gbs), ("peak", peak.peak_gflops)):
+        if present is not None:
+            reasons.pop(key, None)
+    capacity = _most([r.parallel_capacity for r in rounds])
+    if capacity is not None:
+        reasons.pop("capacity", None)
+    return replace(
+        first,
+        triad_gbs=triad.triad_gbs,
+        triad_threads=triad.triad_threads,
+        triad_cpu_occupancy=triad.triad_cpu_occupancy,
+        triad_array_bytes=triad.triad_array_bytes,
+        peak_gflops=peak.peak_gflops,
+        peak_method=peak.peak_method,
+        parallel_capacity=capacity,
+        capacity_threads=max((r.capacity_threads or 0 for r in rounds), default=0) or None,
+        copies=tuple(copies.values()),
+        reasons=reasons,
+    )

@@ -61,23 +61,6 @@ def rotation(backends: Sequence[str], rounds: int) -> list[list[str]]:
     return orders
 
 
-def measure_case(
-    case: Case,
-    backends: Sequence[str],
-    rounds: int,
-    run: RunFunction,
-    **options: Any,
-) -> dict[str, list[RunRecord]]:
-    """Each backend's records for ``case``, one per round, in alternating order."""
-    records: dict[str, list[RunRecord]] = {backend: [] for backend in backends}
-    for order in rotation(list(backends), rounds):
-        for backend in order:
-            records[backend].append(
-                run(case.kernel, backend, **case.run_options(), store=False, **options)
-            )
-    return records
-
-
 def best(records: Sequence[RunRecord]) -> RunRecord | None:
     """The ok record with the least median time, or None when no run was ok."""
     ok = [r for r in records if r.ok and r.median_s is not None]

@@ -1,9 +1,10 @@
 """One benchmark session: measure the roofs, run every case in alternating rounds, judge.
 
 The runs every selected target needs are merged per case (a case measured once
-serves every target that uses it), then each case's backends are run together in
-alternating rounds through ``accel.run``. Targets that need a GPU are skipped, with
-the reason, when no GPU backend is available here.
+serves every target that uses it), then every case's backends are run in rounds
+through ``accel.run``: each round measures the roofs and runs each backend of each
+case once, so a burst of load from another process is spread over every figure.
+Targets that need a GPU are skipped, with the reason, when no GPU backend is available.
 """
 
 from __future__ import annotations
@@ -14,10 +15,11 @@ from dataclasses import dataclass
 from typing import Any
 
 from accel.backends import get_backend
+from accel.record import RunRecord
 
 from .catalogue import GPU_BACKENDS, Benchmark, Context, Plan
-from .roofs import Roofs, measure_roofs
-from .rounds import Case, RunFunction, measure_case
+from .roofs import Roofs, best_roofs, measure_roofs
+from .rounds import Case, RunFunction, rotation
 from .verdict import Result, skipped
 
 
@@ -68,28 +70,34 @@ def run_session(
     measure: Callable[..., tuple[Roofs, str]] = measure_roofs,
     report: Callable[[str], None] = _progress,
 ) -> Session:
-    """Measure what ``benchmarks`` need and judge each of them."""
+    """Measure what ``benchmarks`` need, in rounds, and judge each of them.
+
+    Each round measures the roofs (when a target needs them), then runs every case's
+    backends once, in that case's order for the round (see ``rounds.rotation``).
+    """
     no_gpu = gpu_absent_reason() if any(b.gpu for b in benchmarks) else None
     active = [b for b in benchmarks if not (b.gpu and no_gpu)]
-    context = Context()
-    fingerprint = ""
-    if any(b.roofs for b in active):
-        report("measuring the roofs (hardware probe: STREAM, matmul, host<->device copies)")
-        context.roofs, fingerprint = measure(roofs_array_bytes)
     needs = merged_needs(active)
-    total = sum(len(backends) for backends in needs.values()) * rounds
-    done = 0
-    for case, backends in needs.items():
-
-        def counted(kernel: str, backend: str, label: str = case.label, **options: Any):
-            nonlocal done
-            done += 1
-            record = run(kernel, backend, **options)
-            median = f"{record.median_s:.4g} s" if record.median_s is not None else "-"
-            report(f"[{done}/{total}] {label} on {backend}: {record.status}, median {median}")
-            return record
-
-        context.records[case] = measure_case(case, backends, rounds, counted, **run_options)
+    orders = {case: rotation(backends, rounds) for case, backends in needs.items()}
+    records: dict[Case, dict[str, list[RunRecord]]] = {
+        case: {backend: [] for backend in backends} for case, backends in needs.items()
+    }
+    roofs: list[Roofs] = []
+    fingerprint = ""
+    total, done = sum(len(backends) for backends in needs.values()) * rounds, 0
+    for index in range(rounds):
+        if any(b.roofs for b in active):
+            report(f"round {index + 1}/{rounds}: measuring the roofs (STREAM, matmul, capacity)")
+            found, fingerprint = measure(roofs_array_bytes)
+            roofs.append(found)
+        for case in needs:
+            for backend in orders[case][index]:
+                record = run(case.kernel, backend, **case.run_options(), store=False, **run_options)
+                records[case][backend].append(record)
+                done += 1
+                median = f"{record.median_s:.4g} s" if record.median_s is not None else "-"
+                report(f"[{done}/{total}] {case.label} on {backend}: {record.status}, {median}")
+    context = Context(records, best_roofs(roofs) if roofs else None)
     results = []
     for benchmark in benchmarks:
         if benchmark.gpu and no_gpu:

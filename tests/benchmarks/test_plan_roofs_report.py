@@ -19,7 +19,7 @@ from accel.hardware.report import (
 from accel.errors import UsageError
 from benchmarks.catalogue import Context, catalogue, memory_bound_sizes, plan, select
 from benchmarks.report import markdown_table, to_json, to_markdown
-from benchmarks.roofs import roofs_from_report
+from benchmarks.roofs import CopyFigure, Roofs, best_roofs, roofs_from_report
 from benchmarks.rounds import Case
 from benchmarks.session import Session, merged_needs
 from benchmarks.verdict import Target, judge, skipped
@@ -92,6 +92,29 @@ def test_roofs_are_the_all_threads_triad_and_the_float64_peak():
     assert roofs.peak_gflops == 40.0 and "float64" in roofs.peak_method
     assert roofs.llc_bytes == 32 * MIB and roofs.cores == 2
     assert "gpu" in roofs.reasons  # no device in the report
+
+
+def test_best_roofs_keep_each_figure_at_its_best_round():
+    quiet = Roofs(
+        cores=2,
+        triad_gbs=9.0,
+        triad_threads=2,
+        peak_gflops=20.0,
+        parallel_capacity=1.9,
+        copies=(CopyFigure("h2d", "pinned", MIB, 10.0, 11.0),),
+    )
+    busy = Roofs(
+        cores=2,
+        triad_gbs=4.0,
+        peak_gflops=150.0,
+        parallel_capacity=None,
+        copies=(CopyFigure("h2d", "pinned", MIB, 12.0, 12.5),),
+        reasons={"capacity": "numba missing"},
+    )
+    best = best_roofs([busy, quiet])
+    assert (best.triad_gbs, best.triad_threads, best.peak_gflops) == (9.0, 2, 150.0)
+    assert best.parallel_capacity == 1.9 and "capacity" not in best.reasons
+    assert best.copies == (CopyFigure("h2d", "pinned", MIB, 12.0, 12.5),)
 
 
 def test_roofs_without_measurements_say_why():

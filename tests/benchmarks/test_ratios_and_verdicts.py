@@ -7,14 +7,16 @@ from collections import Counter
 import pytest
 
 from benchmarks import figures
+from benchmarks.catalogue import Benchmark, Need, plan
+from benchmarks.roofs import Roofs
 from benchmarks.rounds import (
     Case,
     best_cpu_per_call,
     best_median,
-    measure_case,
     rotation,
     round_ratios,
 )
+from benchmarks.session import run_session
 from benchmarks.verdict import Target, judge, not_measurable, shortfall
 
 LOWER = Target("numba_vs_c.julia", "within 1.15x", 1.15, "lower", "x")
@@ -58,17 +60,38 @@ def test_rotation_puts_every_backend_in_every_position_equally_often():
     assert orders[3] == ["c", "b", "a"]  # the second turn runs reversed
 
 
-def test_measure_case_runs_each_backend_once_per_round_in_rotated_order():
-    calls = []
+def test_a_session_runs_every_case_once_per_round_after_that_rounds_roofs(record):
+    """Round-major: roofs, then each case's backends in the round's rotated order."""
+    julia, norm = Case.of("julia", 8, max_iter=3), Case.of("norm", 16)
+    events = []
 
     def fake_run(kernel, backend, **options):
-        calls.append((kernel, backend, options["size"], options["params"], options["store"]))
-        return backend
+        events.append((kernel, backend, options["size"], options["store"], options["min_time"]))
+        return record(backend, [0.001], kernel=kernel, size=options["size"])
 
-    records = measure_case(CASE, ["x", "y"], 4, fake_run, min_time=0.1)
-    assert [c[1] for c in calls] == ["x", "y", "y", "x", "y", "x", "x", "y"]
-    assert records == {"x": ["x"] * 4, "y": ["y"] * 4}
-    assert all(c[2:] == (200, {"max_iter": 300}, False) for c in calls)
+    def fake_measure(array_bytes):
+        events.append("roofs")
+        rates = [3.0, 5.0, 4.0]
+        return Roofs(cores=2, triad_gbs=rates[events.count("roofs") - 1]), "fingerprint"
+
+    chosen = [
+        Benchmark(LOWER, lambda ctx: None, (Need(julia, ("x", "y")),), roofs=True),
+        Benchmark(HIGHER, lambda ctx: None, (Need(norm, ("z",)), Need(julia, ("y",)))),
+    ]
+    session = run_session(
+        plan(True, None),
+        chosen,
+        rounds=3,
+        run=fake_run,
+        run_options={"min_time": 0.1},
+        measure=fake_measure,
+        report=lambda message: None,
+    )
+    backends = [e if e == "roofs" else e[1] for e in events]
+    assert backends == ["roofs", "x", "y", "z", "roofs", "y", "x", "z", "roofs", "y", "x", "z"]
+    assert {e[2:] for e in events if e != "roofs"} == {(8, False, 0.1), (16, False, 0.1)}
+    assert session.context.roofs.triad_gbs == 5.0  # the best round's
+    assert [len(runs) for runs in session.context.of(julia).values()] == [3, 3]
 
 
 def test_best_round_is_the_least_median_of_the_ok_runs(record):
@@ -121,6 +144,26 @@ def test_parallel_efficiency_divides_the_speedup_by_the_threads(record):
     assert result.value == pytest.approx(1.0 / 0.8 / 2)
     assert result.figures["speedup"] == pytest.approx(1.25)
     assert "kept only 1.10 of 2 cores busy" in result.explanation
+
+
+def test_a_parallel_miss_within_what_the_machine_allowed_is_blamed_on_the_machine(record):
+    records = {
+        "numba_cpu": [record("numba_cpu", [1.0], utilisation=1.0)],
+        "numba_parallel": [record("numba_parallel", [0.9], threads=2, utilisation=1.2)],
+    }
+    result = figures.parallel_efficiency(
+        HIGHER, CASE, records, "numba_parallel", "numba_cpu", capacity=1.2
+    )
+    assert result.value == pytest.approx(1 / 0.9 / 2) and result.status == "fail"
+    assert "a perfectly balanced compute loop reached only 1.20x on 2 threads" in (
+        result.explanation
+    )
+    assert "numba_parallel reached 93% of that" in result.explanation  # 1.11 / 1.2
+    # With the cores free (capacity 1.95) the same figures are the kernel's own miss.
+    own = figures.parallel_efficiency(
+        HIGHER, CASE, records, "numba_parallel", "numba_cpu", capacity=1.95
+    )
+    assert "kept only 1.20 of 2 cores busy: idle threads" in own.explanation
 
 
 def test_a_backend_that_never_ran_makes_the_target_not_measurable(record):
