@@ -7,11 +7,9 @@ from ._numba_rows import update_row
 
 
 @njit(nogil=True)
-def _evolve(grid, steps, factor, four):
-    current = grid.copy()
-    spare = np.empty_like(grid)
+def _evolve(current, spare, steps, factor, four):
     for _ in range(steps):
-        for i in range(grid.shape[0]):
+        for i in range(current.shape[0]):
             update_row(current, spare, i, factor, four)
         current, spare = spare, current
     return current
@@ -20,4 +18,7 @@ def _evolve(grid, steps, factor, four):
 def compute(grid: np.ndarray, steps: int, dt: float, D: float) -> np.ndarray:
     """The grid after ``steps`` steps, as a new array of the input's dtype."""
     scalar = grid.dtype.type
-    return _evolve(grid, steps, scalar(dt * D), scalar(4))
+    # The two buffers come from NumPy, which asks the kernel for huge pages for large
+    # arrays; allocated inside the compiled function (Numba's allocator) they would be
+    # faulted in 4 KiB at a time: 689 -> 471 ms at 5632 x 5632 x 10 steps (C: 474 ms).
+    return _evolve(grid.copy(), np.empty_like(grid), steps, scalar(dt * D), scalar(4))
