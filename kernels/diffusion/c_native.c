@@ -5,8 +5,10 @@
  * for every cell, with periodic (wrap-around) neighbours and factor = dt * D. The
  * interior columns are a plain loop the compiler vectorises; the two edge columns,
  * whose neighbours wrap, are done apart so that loop has no modulo and no branch.
- * Steps alternate between the caller's two buffers; the function returns which of
- * them holds the result (0: a, 1: b). The same code serves double and float grids.
+ * Step 1 reads the caller's grid (left as it is) and writes buffer a; later steps
+ * alternate between a and b, so the grid is never copied first. The function returns
+ * which buffer holds the result (0: a, 1: b; steps >= 1). The same code serves double
+ * and float grids.
  *
  * Compiled without -fopenmp (c_native) the pragmas are ignored and everything is
  * serial. With -fopenmp (c_openmp) one team of threads lives for the whole call and
@@ -38,18 +40,18 @@
                                   factor);                                                  \
     }                                                                                       \
                                                                                             \
-    int diffusion_##SUFFIX(TYPE *a, TYPE *b, int64_t rows, int64_t cols, int64_t steps,     \
-                           TYPE factor)                                                     \
+    int diffusion_##SUFFIX(const TYPE *grid, TYPE *a, TYPE *b, int64_t rows, int64_t cols,  \
+                           int64_t steps, TYPE factor)                                      \
     {                                                                                       \
         _Pragma("omp parallel")                                                             \
         for (int64_t s = 0; s < steps; s++) {                                               \
-            const TYPE *grid = s % 2 == 0 ? a : b;                                          \
-            TYPE *out = s % 2 == 0 ? b : a;                                                 \
+            const TYPE *source = s == 0 ? grid : (s % 2 == 1 ? a : b);                      \
+            TYPE *target = s % 2 == 0 ? a : b;                                              \
             _Pragma("omp for schedule(static)")                                             \
             for (int64_t i = 0; i < rows; i++)                                              \
-                row_##SUFFIX(grid, out, rows, cols, i, factor);                             \
+                row_##SUFFIX(source, target, rows, cols, i, factor);                        \
         }                                                                                   \
-        return (int)(steps % 2);                                                            \
+        return (int)((steps + 1) % 2);                                                      \
     }
 
 DEFINE_DIFFUSION(double, float64)

@@ -29,7 +29,7 @@ def _declare(library: ctypes.CDLL) -> dict[np.dtype, Callable[..., int]]:
     declared = {}
     for dtype, (name, value) in FUNCTIONS.items():
         function = getattr(library, name)
-        function.argtypes = [ctypes.c_void_p, ctypes.c_void_p] + [ctypes.c_int64] * 3 + [value]
+        function.argtypes = [ctypes.c_void_p] * 3 + [ctypes.c_int64] * 3 + [value]
         function.restype = ctypes.c_int
         declared[dtype] = function
     return declared
@@ -43,10 +43,15 @@ def compute_with(openmp: bool) -> Callable[..., np.ndarray]:
         """The grid after ``steps`` steps, as a new array of the input's dtype."""
         if not functions:
             functions.update(_declare(load_library(SOURCE, openmp=openmp)))
-        buffers = (np.array(grid, order="C"), np.empty_like(grid, order="C"))
+        grid = np.ascontiguousarray(grid)
+        if steps == 0:
+            return grid.copy()
+        buffers = (np.empty_like(grid), np.empty_like(grid))
         rows, cols = grid.shape
         function = functions[grid.dtype]
-        which = function(pointer(buffers[0]), pointer(buffers[1]), rows, cols, steps, dt * D)
+        which = function(
+            pointer(grid), pointer(buffers[0]), pointer(buffers[1]), rows, cols, steps, dt * D
+        )
         return buffers[which]
 
     return compute
