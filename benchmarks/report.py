@@ -28,11 +28,11 @@ from .verdict import STATUSES, Result, quantity
 SCHEMA_VERSION = 1
 LIBRARIES = ("numpy", "numba", "llvmlite", "torch", "cupy-cuda12x", "psutil")
 METHOD = (
-    "Every run is accel.run() in a fresh worker process. The backends of one problem "
-    "are run together in {rounds} round(s), the order rotated each round (reversed "
-    "every other full turn); a backend's figure is its best round (least median), and ratios "
-    "are taken between best rounds. Roofs are the hardware probe's best samples, "
-    "measured in a child process at the start of the same run."
+    "Every run is accel.run() in a fresh worker process. Each of {rounds} round(s) "
+    "measures the roofs (the hardware probe and the parallel capacity, in a child "
+    "process), then runs every backend of every problem once, the order rotated each "
+    "round (reversed every other full turn). A backend's figure is its best round (least "
+    "median), ratios are taken between best rounds, and each roof is its best round."
 )
 
 
@@ -145,11 +145,14 @@ def to_markdown(data: dict[str, Any], results: Sequence[Result]) -> str:
     if roofs:
         triad = roofs.get("triad_gbs")
         peak = roofs.get("peak_gflops")
+        capacity = roofs.get("parallel_capacity")
         lines.append(
             "Roofs: STREAM triad "
             + (f"{triad:.3g} GB/s with {roofs.get('triad_threads')} threads" if triad else "-")
             + "; float64 peak "
             + (f"{peak:.3g} GFLOP/s ({roofs.get('peak_method')})" if peak else "-")
+            + "; parallel capacity "
+            + (f"{capacity:.3g}x on {roofs.get('capacity_threads')} threads" if capacity else "-")
             + "."
         )
         for key, reason in roofs.get("reasons", {}).items():
