@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from accel.record import RunRecord
 
@@ -404,15 +404,17 @@ def _fastest_benchmark() -> Benchmark:
 
 def _gpu(p: Plan) -> list[Benchmark]:
     found = []
-    for backend in GPU_BACKENDS:
+    for backend, pinned in ((b, pinned) for pinned in (False, True) for b in GPU_BACKENDS):
+        kind = "pinned" if pinned else "pageable"
         target = Target(
-            f"gpu.h2d_{backend}",
-            f"{backend} host-to-device copies within 90% of the probe's rate (same buffer kind)",
+            f"gpu.h2d_{kind}_{backend}",
+            f"{backend} host-to-device copies from {kind} memory within 90% of the probe's "
+            f"{kind} rate",
             0.90,
             "higher",
             "",
         )
-        case = p.norm_memory
+        case = replace(p.norm_memory, pinned=pinned)
         found.append(
             Benchmark(
                 target,

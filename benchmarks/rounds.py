@@ -26,11 +26,13 @@ RunFunction = Callable[..., RunRecord]
 
 @dataclass(frozen=True)
 class Case:
-    """One problem: a kernel at a size with its parameters (the preset's unless given)."""
+    """One problem: a kernel at a size with its parameters (the preset's unless given),
+    and for GPU backends whether the host data is staged in pinned memory."""
 
     kernel: str
     size: int
     params: tuple[tuple[str, Any], ...] = ()
+    pinned: bool = False
 
     @classmethod
     def of(cls, kernel: str, size: int, **params: Any) -> Case:
@@ -38,14 +40,17 @@ class Case:
 
     @property
     def label(self) -> str:
-        """``julia 1000`` or ``diffusion 2048 (steps=20)``."""
+        """``julia 1000`` or ``diffusion 2048 (steps=20)``, ``, pinned`` where pinned."""
         extra = ", ".join(f"{k}={v}" for k, v in self.params)
-        return f"{self.kernel} {self.size}" + (f" ({extra})" if extra else "")
+        label = f"{self.kernel} {self.size}" + (f" ({extra})" if extra else "")
+        return label + (", pinned" if self.pinned else "")
 
     def run_options(self) -> dict[str, Any]:
         options: dict[str, Any] = {"size": self.size}
         if self.params:
             options["params"] = dict(self.params)
+        if self.pinned:
+            options["pinned"] = True
         return options
 
 

@@ -17,7 +17,7 @@ from benchmarks.verdict import Target
 
 REPOSITORY = Path(__file__).resolve().parents[2]
 MIB = 1024**2
-TARGET = Target("gpu.h2d_cupy", "within 90% of the probe", 0.9, "higher", "")
+TARGET = Target("gpu.h2d_pageable_cupy", "within 90% of the probe", 0.9, "higher", "")
 CASE = Case.of("norm", 1_000_000)
 ROOFS = Roofs(
     cores=2,
@@ -82,7 +82,8 @@ tiny = dataclasses.replace(
     matmul=Case.of("matmul", 8),
 )
 roofs = Roofs(cores=2, gpu_name="simulator",
-              copies=(CopyFigure("h2d", "pageable", 1024, 1.0, 1.0),),
+              copies=(CopyFigure("h2d", "pageable", 1024, 1.0, 1.0),
+                      CopyFigure("h2d", "pinned", 1024, 2.0, 2.0)),
               reasons={"gpu_memory": NO_DEVICE_MEMORY})
 session = run_session(
     tiny, select(catalogue(tiny), ["gpu"]), rounds=1, run=accel.run,
@@ -104,15 +105,19 @@ def test_gpu_targets_take_their_figures_from_simulated_numba_cuda_runs():
     )
     assert done.returncode == 0, done.stderr[-2000:]
     results = {r["name"]: r for r in json.loads(done.stdout.splitlines()[-1])}
-    simulated = results["gpu.h2d_numba_cuda"]
-    assert simulated["status"] in ("pass", "fail"), simulated["explanation"]
-    assert simulated["figures"]["bytes"] == 2048 * 8  # the float64 vector
-    rate = simulated["figures"]["rate_gbs"]
-    assert simulated["value"] == pytest.approx(rate / 1.0)  # the probe said 1 GB/s
-    assert simulated["figures"]["resident_speedup"] > 1.0
+    for kind, probe_gbs in (("pageable", 1.0), ("pinned", 2.0)):
+        simulated = results[f"gpu.h2d_{kind}_numba_cuda"]
+        assert simulated["status"] in ("pass", "fail"), simulated["explanation"]
+        assert simulated["figures"]["host_memory"] == kind
+        assert simulated["figures"]["bytes"] == 2048 * 8  # the float64 vector
+        rate = simulated["figures"]["rate_gbs"]
+        assert simulated["value"] == pytest.approx(rate / probe_gbs)  # the probe's figure
+        assert simulated["figures"]["resident_speedup"] > 1.0
     for backend in ("cupy", "torch_cuda"):  # not runnable here: no figure, and why
-        assert results[f"gpu.h2d_{backend}"]["status"] == "not measurable"
-        assert results[f"gpu.h2d_{backend}"]["explanation"].startswith(f"{backend} unavailable")
+        for kind in ("pageable", "pinned"):
+            result = results[f"gpu.h2d_{kind}_{backend}"]
+            assert result["status"] == "not measurable"
+            assert result["explanation"].startswith(f"{backend} unavailable")
     for name in ("gpu.bandwidth_norm", "gpu.bandwidth_diffusion", "gpu.peak_matmul"):
         assert results[name]["status"] == "not measurable"
         assert results[name]["explanation"] == NO_DEVICE_MEMORY
