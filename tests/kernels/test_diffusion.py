@@ -1,11 +1,7 @@
 """The diffusion kernel: its closed-form check, every implementation, and mutants it must catch."""
 
 import importlib
-import json
 import math
-import os
-import subprocess
-import sys
 import tracemalloc
 from pathlib import Path
 
@@ -230,18 +226,10 @@ for dtype in ("float64", "float32"):
 """
 
 
-def test_numba_cuda_passes_its_check_in_the_cuda_simulator():
-    env = {**os.environ, "NUMBA_ENABLE_CUDASIM": "1"}
-    result = subprocess.run(
-        [sys.executable, "-c", NUMBA_CUDA_SIMULATED],
-        capture_output=True,
-        text=True,
-        env=env,
-        timeout=300,
-    )
-    assert result.returncode == 0, result.stderr
-    for line in result.stdout.splitlines():
-        status, reason, check = json.loads(line)
+def test_numba_cuda_passes_its_check_in_the_cuda_simulator(run_in_cuda_simulator):
+    outcomes = run_in_cuda_simulator(NUMBA_CUDA_SIMULATED)
+    assert outcomes
+    for status, reason, check in outcomes:
         assert status == "ok", reason
         assert check["passed"], check["detail"]
 

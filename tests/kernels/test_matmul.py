@@ -2,10 +2,6 @@
 errors it claims to catch, every backend in both dtypes, and mutants of the loops."""
 
 import importlib
-import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import numpy as np
@@ -188,17 +184,8 @@ for dtype in ("float64", "float32"):
 """
 
 
-def test_numba_cuda_is_exact_in_the_cuda_simulator():
-    env = {**os.environ, "NUMBA_ENABLE_CUDASIM": "1"}
-    result = subprocess.run(
-        [sys.executable, "-c", NUMBA_CUDA_SIMULATED],
-        capture_output=True,
-        text=True,
-        env=env,
-        timeout=300,
-    )
-    assert result.returncode == 0, result.stderr
-    outcomes = [json.loads(line) for line in result.stdout.splitlines()]
+def test_numba_cuda_is_exact_in_the_cuda_simulator(run_in_cuda_simulator):
+    outcomes = run_in_cuda_simulator(NUMBA_CUDA_SIMULATED)
     assert len(outcomes) == 4
     for outcome in outcomes:
         assert outcome["ok"], outcome

@@ -2,12 +2,9 @@
 same darts, the estimate against pi itself, and mutants the check must catch."""
 
 import importlib
-import json
 import math
-import os
 import shutil
 import subprocess
-import sys
 from pathlib import Path
 
 import numpy as np
@@ -216,18 +213,9 @@ for blocks, threads in ((1, 32), (3, 96)):
 """
 
 
-def test_numba_cuda_counts_exactly_in_the_cuda_simulator():
-    env = {**os.environ, "NUMBA_ENABLE_CUDASIM": "1"}
-    result = subprocess.run(
-        # The simulator runs uint64 arithmetic on NumPy scalars, which warn on wrap-around.
-        [sys.executable, "-W", "ignore::RuntimeWarning", "-c", NUMBA_CUDA_SIMULATED],
-        capture_output=True,
-        text=True,
-        env=env,
-        timeout=300,
-    )
-    assert result.returncode == 0, result.stderr
-    outcomes = [json.loads(line) for line in result.stdout.splitlines()]
+def test_numba_cuda_counts_exactly_in_the_cuda_simulator(run_in_cuda_simulator):
+    # The simulator runs uint64 arithmetic on NumPy scalars, which warn on wrap-around.
+    outcomes = run_in_cuda_simulator(NUMBA_CUDA_SIMULATED, "-W", "ignore::RuntimeWarning")
     assert len(outcomes) == 3
     for outcome in outcomes:
         assert outcome["ok"], outcome

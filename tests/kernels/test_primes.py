@@ -2,11 +2,8 @@
 the sieve, the edge cases trial division gets wrong, and mutants the check must catch."""
 
 import importlib
-import json
-import os
 import shutil
 import subprocess
-import sys
 from pathlib import Path
 
 import numpy as np
@@ -198,17 +195,8 @@ for blocks, threads in ((1, 32), (3, 96)):
 """
 
 
-def test_numba_cuda_counts_exactly_in_the_cuda_simulator():
-    env = {**os.environ, "NUMBA_ENABLE_CUDASIM": "1"}
-    result = subprocess.run(
-        [sys.executable, "-c", NUMBA_CUDA_SIMULATED],
-        capture_output=True,
-        text=True,
-        env=env,
-        timeout=300,
-    )
-    assert result.returncode == 0, result.stderr
-    outcomes = [json.loads(line) for line in result.stdout.splitlines()]
+def test_numba_cuda_counts_exactly_in_the_cuda_simulator(run_in_cuda_simulator):
+    outcomes = run_in_cuda_simulator(NUMBA_CUDA_SIMULATED)
     assert len(outcomes) == 3
     for outcome in outcomes:
         assert outcome["ok"], outcome
