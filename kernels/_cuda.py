@@ -15,6 +15,7 @@ import functools
 import os
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 #: Threads per block in warps: 8 warps (256 threads on every NVIDIA GPU so far) keeps
 #: enough blocks resident per multiprocessor to hide latency without starving registers.
@@ -123,3 +124,19 @@ def cuda_source(path: str | os.PathLike) -> str:
     if source.suffix != ".cu":
         raise ValueError(f"expected a .cu file, got {source}")
     return source.read_text(encoding="utf-8")
+
+
+def cupy_function(path: str | os.PathLike, name: str) -> Any:
+    """The CuPy kernel ``name`` of the CUDA C file at ``path``, compiled once per process.
+
+    >>> step = cupy_function(Path(__file__).with_name("diffusion.cu"), "diffusion_step_float64")
+    ... # doctest: +SKIP
+    """
+    return _cupy_module(str(Path(path).resolve())).get_function(name)
+
+
+@functools.cache
+def _cupy_module(path: str) -> Any:
+    import cupy
+
+    return cupy.RawModule(code=cuda_source(path))

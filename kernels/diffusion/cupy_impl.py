@@ -5,21 +5,18 @@ from pathlib import Path
 import cupy
 import numpy as np
 
-from .._cuda import cuda_source, cupy_device_limits, launch_config
+from .._cuda import cupy_device_limits, cupy_function, launch_config
 
 SOURCE = Path(__file__).with_name("diffusion.cu")
 KERNELS = {
     np.dtype(np.float64): "diffusion_step_float64",
     np.dtype(np.float32): "diffusion_step_float32",
 }
-_module: list[cupy.RawModule] = []
 
 
 def _kernel(dtype: np.dtype) -> cupy.RawKernel:
-    """The step kernel for ``dtype``, from ``diffusion.cu`` compiled once per process."""
-    if not _module:
-        _module.append(cupy.RawModule(code=cuda_source(SOURCE)))
-    return _module[0].get_function(KERNELS[dtype])
+    """The step kernel for ``dtype`` from ``diffusion.cu``."""
+    return cupy_function(SOURCE, KERNELS[dtype])
 
 
 def compute(grid: cupy.ndarray, steps: int, dt: float, D: float) -> cupy.ndarray:

@@ -5,13 +5,12 @@ best, so CuPy compiles ``julia.cu`` with NVRTC (once per process, cached on disk
 CuPy) and launches it over a grid-stride grid sized from the device.
 """
 
-import functools
 from pathlib import Path
 
 import cupy
 import numpy as np
 
-from .._cuda import cuda_source, cupy_device_limits, launch_config
+from .._cuda import cupy_device_limits, cupy_function, launch_config
 
 SOURCE = Path(__file__).with_name("julia.cu")
 #: Kernel name in julia.cu and the real type of its scalars, per point dtype.
@@ -21,18 +20,13 @@ KERNELS = {
 }
 
 
-@functools.cache
-def _module() -> cupy.RawModule:
-    return cupy.RawModule(code=cuda_source(SOURCE))
-
-
 def compute(zs, c, max_iter):
     """Iteration count per starting point (an int32 CuPy array)."""
     name, real = KERNELS[zs.dtype]
     zs = cupy.ascontiguousarray(zs)
     out = cupy.empty(zs.size, dtype=cupy.int32)
     blocks, threads = launch_config(zs.size, cupy_device_limits())
-    kernel = _module().get_function(name)
+    kernel = cupy_function(SOURCE, name)
     arguments = (zs, real(c.real), real(c.imag), np.int32(max_iter), out, np.int64(zs.size))
     kernel((blocks,), (threads,), arguments)
     return out

@@ -5,21 +5,18 @@ from pathlib import Path
 import cupy
 import numpy as np
 
-from .._cuda import cuda_source, cupy_device_limits, launch_config
+from .._cuda import cupy_device_limits, cupy_function, launch_config
 
 SOURCE = Path(__file__).with_name("norm.cu")
 KERNELS = {
     np.dtype(np.float64): "norm_squared_float64",
     np.dtype(np.float32): "norm_squared_float32",
 }
-_module: list[cupy.RawModule] = []
 
 
 def _kernel(dtype: np.dtype) -> cupy.RawKernel:
-    """The reduction kernel for ``dtype``, from ``norm.cu`` compiled once per process."""
-    if not _module:
-        _module.append(cupy.RawModule(code=cuda_source(SOURCE)))
-    return _module[0].get_function(KERNELS[dtype])
+    """The reduction kernel for ``dtype`` from ``norm.cu``."""
+    return cupy_function(SOURCE, KERNELS[dtype])
 
 
 def compute(v: cupy.ndarray) -> cupy.ndarray:
