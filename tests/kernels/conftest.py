@@ -1,11 +1,13 @@
-"""Shared by the kernel tests: running a script under Numba's CUDA simulator."""
+"""Shared by the kernel tests: Numba's CUDA simulator, and nvcc-built host programs."""
 
 from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -31,3 +33,31 @@ def _run_in_cuda_simulator(script: str, *python_options: str) -> list:
 def run_in_cuda_simulator():
     """``run_in_cuda_simulator(script, *python_options)`` -> the script's JSON lines."""
     return _run_in_cuda_simulator
+
+
+@pytest.fixture
+def nvcc() -> str:
+    """The nvcc compiler, or a skip that says how to get it."""
+    found = shutil.which("nvcc")
+    if found is None:
+        pytest.skip("nvcc not found: install the CUDA toolkit to compile the CuPy kernels")
+    return found
+
+
+@pytest.fixture
+def host_program(nvcc, tmp_path):
+    """``host_program(harness, include)``: nvcc builds a C++ harness that #includes a
+    kernel's .cu (found in ``include``) into a program for the CPU; its path."""
+
+    def build(harness: str, include: Path) -> Path:
+        source, program = tmp_path / "harness.cu", tmp_path / "harness"
+        source.write_text(harness)
+        result = subprocess.run(
+            [nvcc, "-I", str(include), "-o", str(program), str(source)],
+            capture_output=True,
+            text=True,
+        )
+        assert result.returncode == 0, result.stderr
+        return program
+
+    return build

@@ -3,7 +3,6 @@ same darts, the estimate against pi itself, and mutants the check must catch."""
 
 import importlib
 import math
-import shutil
 import subprocess
 from pathlib import Path
 
@@ -245,13 +244,6 @@ def test_numba_cuda_kernel_compiles_for_a_real_gpu_in_integer_arithmetic_only():
     assert ".f64" not in ptx and ".f32" not in ptx
 
 
-def _nvcc_or_skip() -> str:
-    nvcc = shutil.which("nvcc")
-    if nvcc is None:
-        pytest.skip("nvcc not found: install the CUDA toolkit to compile the CuPy kernels")
-    return nvcc
-
-
 HOST_HARNESS = """
 #include <cstdio>
 #include <cstdlib>
@@ -272,17 +264,9 @@ int main(int argc, char **argv)
 """
 
 
-def test_cuda_source_counts_the_reference_darts_when_run_on_the_host(tmp_path):
+def test_cuda_source_counts_the_reference_darts_when_run_on_the_host(host_program):
     """pi.cu's dart test is a host function too: nvcc builds it into a CPU program."""
-    harness = tmp_path / "harness.cu"
-    harness.write_text(HOST_HARNESS)
-    program = tmp_path / "harness"
-    build = subprocess.run(
-        [_nvcc_or_skip(), "-I", str(PACKAGE), "-o", str(program), str(harness)],
-        capture_output=True,
-        text=True,
-    )
-    assert build.returncode == 0, build.stderr
+    program = host_program(HOST_HARNESS, PACKAGE)
     for seed in (0, 2**63 + 5):
         inputs = PI.make_inputs(20_000, seed=seed)
         run = subprocess.run(

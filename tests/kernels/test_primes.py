@@ -2,7 +2,6 @@
 the sieve, the edge cases trial division gets wrong, and mutants the check must catch."""
 
 import importlib
-import shutil
 import subprocess
 from pathlib import Path
 
@@ -218,17 +217,10 @@ def test_numba_cuda_kernel_compiles_for_a_real_gpu_in_integer_arithmetic_only():
     assert ".f64" not in ptx and ".f32" not in ptx
 
 
-def _nvcc_or_skip() -> str:
-    nvcc = shutil.which("nvcc")
-    if nvcc is None:
-        pytest.skip("nvcc not found: install the CUDA toolkit to compile the CuPy kernels")
-    return nvcc
-
-
-def test_cuda_source_compiles_with_nvcc_to_32_bit_remainders_where_operands_fit(tmp_path):
+def test_cuda_source_compiles_with_nvcc_to_32_bit_remainders_where_operands_fit(nvcc, tmp_path):
     ptx = tmp_path / "primes.ptx"
     result = subprocess.run(
-        [_nvcc_or_skip(), "--ptx", "-o", str(ptx), str(PACKAGE / "primes.cu")],
+        [nvcc, "--ptx", "-o", str(ptx), str(PACKAGE / "primes.cu")],
         capture_output=True,
         text=True,
     )
@@ -251,17 +243,9 @@ int main(int argc, char **argv)
 """
 
 
-def test_cuda_source_counts_the_sieves_primes_when_run_on_the_host(tmp_path):
+def test_cuda_source_counts_the_sieves_primes_when_run_on_the_host(host_program):
     """primes.cu's primality test is a host function too: nvcc builds it into a CPU program."""
-    harness = tmp_path / "harness.cu"
-    harness.write_text(HOST_HARNESS)
-    program = tmp_path / "harness"
-    build = subprocess.run(
-        [_nvcc_or_skip(), "-I", str(PACKAGE), "-o", str(program), str(harness)],
-        capture_output=True,
-        text=True,
-    )
-    assert build.returncode == 0, build.stderr
+    program = host_program(HOST_HARNESS, PACKAGE)
     for start, size in [*EDGE_RANGES, (100_000_000, 10_000)]:
         run = subprocess.run(
             [str(program), str(start), str(size)], capture_output=True, text=True, check=True
