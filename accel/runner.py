@@ -23,7 +23,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .backends import BACKEND_NAMES, get_backend
-from .backends.cuda_backend import PINNED_ENV
 from .counters import DEFAULT_EVENTS, CounterPlan, parse_events, plan_counters
 from .errors import UsageError, choose
 from .kernels import KernelSpec, UnknownKernelError, get_kernel
@@ -263,7 +262,6 @@ def worker_environment(request: RunRequest) -> dict[str, str]:
     env = dict(os.environ)
     for variable in THREAD_VARIABLES:
         env[variable] = str(request.threads)
-    env[PINNED_ENV] = "1" if request.pinned else "0"
     return env
 
 

@@ -58,6 +58,7 @@ def execute(spec: dict[str, Any]) -> RunRecord:
     )
     phases = _Phases()
     backend = get_backend(spec["backend"])
+    backend.pinned = bool(spec.get("pinned"))
     started = time.perf_counter()
     try:
         kernel = get_kernel(spec["kernel"])
@@ -89,7 +90,7 @@ def execute(spec: dict[str, Any]) -> RunRecord:
                 h2d_bytes=sum(backend.nbytes(v) for v in host_inputs.values()),
                 d2h_s=phases.times["d2h"],
                 d2h_bytes=backend.nbytes(host_output),
-                pinned=spec.get("pinned") if backend.device == "cuda" else None,
+                pinned=backend.pinned if backend.device == "cuda" else None,
             )
         verdict = phases.run("check", kernel.check, host_output, host_inputs)
         record.check = verdict.to_dict()

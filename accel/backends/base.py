@@ -59,6 +59,10 @@ class Backend:
     #: Distributions whose versions belong in the run record.
     libraries: ClassVar[tuple[str, ...]] = ("numpy",)
 
+    #: Stage host data in page-locked buffers; the worker sets it from the run's spec
+    #: (``--pinned``). Only backends with a separate device (the GPU ones) use it.
+    pinned: bool = False
+
     _availability: Availability | None = None
 
     def available(self) -> Availability:

@@ -5,25 +5,18 @@ the host waits for the second event, then reads the time between them. The time
 therefore covers the kernel's execution on the device (and any host work inside
 the call, such as compilation on a first call), never just the time to launch it.
 
-``--pinned`` reaches the worker process as ``ACCEL_PINNED=1`` (set by the runner
-from the run's spec); the backend then stages host data in page-locked buffers.
+With ``--pinned`` (``Backend.pinned``, set by the worker from the run's spec) the
+backend stages host data in page-locked buffers.
 """
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable
 from typing import Any, ClassVar
 
 from .base import Availability, Backend, Call
 
-PINNED_ENV = "ACCEL_PINNED"
 CUDA_FIX = "pip install 'accel-testbed[cuda]'"
-
-
-def pinned_requested() -> bool:
-    """True when this worker was asked to use pinned (page-locked) host buffers."""
-    return os.environ.get(PINNED_ENV, "") == "1"
 
 
 def unavailable(*checks: Availability | None) -> Availability | None:
@@ -61,9 +54,6 @@ class CudaBackend(Backend):
 
     device: ClassVar[str] = "cuda"
     transfers: ClassVar[bool] = True
-
-    def __init__(self) -> None:
-        self.pinned = pinned_requested()
 
     def new_event(self) -> Any:
         """A CUDA event that can be timed."""
