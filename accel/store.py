@@ -30,6 +30,7 @@ from typing import Any, Literal, Union
 from urllib.parse import quote
 
 from .errors import AccelError, UsageError
+from .kernels._home import accel_home
 from .record import RunRecord
 
 #: Version of the tables below; a store written with a higher one is refused.
@@ -78,11 +79,7 @@ class StoreError(AccelError):
 
 def default_store_path() -> Path:
     """``$ACCEL_HOME/results.sqlite``, else ``${XDG_CACHE_HOME:-~/.cache}/accel/results.sqlite``."""
-    home = os.environ.get("ACCEL_HOME")
-    if home:
-        return Path(home) / STORE_FILE
-    cache = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-    return Path(cache) / "accel" / STORE_FILE
+    return accel_home() / STORE_FILE
 
 
 def store_path(store: Store | str | os.PathLike[str] | None) -> Path:

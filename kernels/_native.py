@@ -32,7 +32,7 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     import numpy as np
 
-from ._reference_cache import _cache_dir
+from ._home import accel_home
 
 #: Compilers tried, in order, when ``$CC`` is not set.
 COMPILERS: tuple[str, ...] = ("cc", "gcc", "clang")
@@ -93,7 +93,7 @@ def compile_flags(openmp: bool = False) -> tuple[str, ...]:
 
 def native_cache_dir() -> Path:
     """Where built libraries are kept: ``$ACCEL_HOME/native``."""
-    return _cache_dir().parent / "native"
+    return accel_home() / "native"
 
 
 @functools.lru_cache(maxsize=1)

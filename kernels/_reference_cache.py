@@ -16,12 +16,11 @@ from pathlib import Path
 
 import numpy as np
 
+from ._home import accel_home
+
 
 def _cache_dir() -> Path:
-    home = os.environ.get("ACCEL_HOME") or os.path.join(
-        os.environ.get("XDG_CACHE_HOME") or os.path.expanduser("~/.cache"), "accel"
-    )
-    return Path(home) / "reference"
+    return accel_home() / "reference"
 
 
 def cached_array(key: str, compute: Callable[[], np.ndarray]) -> np.ndarray:
