@@ -487,6 +487,16 @@ def crossovers(
     return _crossovers(curves)
 
 
+def crossovers_among(records: Iterable[RunRecord], *, data_on_device: bool) -> list[Crossover]:
+    """Where the fastest backend changes across the sizes of ``records`` (one per backend and size).
+
+    The same estimate as :func:`crossovers`, but over exactly these records: any
+    machine's, just measured or stored (figures and ``accel sweep`` use it).
+    """
+    latest = {(r.backend, r.size): StoredRun(0, "", r.started_at, r) for r in records}
+    return _crossovers(_curves(latest, data_on_device))
+
+
 def _crossovers(curves: dict[str, Curve]) -> list[Crossover]:
     def time_at(backend: str, size: int) -> float | None:
         found = _estimate(backend, curves[backend], size)

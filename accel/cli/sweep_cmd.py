@@ -13,7 +13,7 @@ from typing import Any
 
 from ..errors import UsageError
 from ..progress import measured_runs
-from ..selection import Crossover, crossovers
+from ..selection import Crossover, crossovers, crossovers_among
 from .format import seconds, table
 from .options import (
     add_figure_options,
@@ -76,7 +76,6 @@ def crossover_json(found: list[Crossover]) -> list[dict[str, Any]]:
 
 def run(args: argparse.Namespace) -> int:
     from ..plots import command_line as figures
-    from ..plots.evidence import sweep_crossovers
 
     figures.check_plot(args)
     from_store = figures.stored(args)
@@ -86,7 +85,7 @@ def run(args: argparse.Namespace) -> int:
     if from_store:  # crossovers of exactly the stored runs shown, on their own machine
         records, machine = figures.stored_sweep(args, args.kernel, sizes, backends)
         sizes = sorted({r.size for r in records})
-        found = {d: sweep_crossovers(records, data_on_device=d) for d in (True, False)}
+        found = {d: crossovers_among(records, data_on_device=d) for d in (True, False)}
     else:
         records = list(
             measured_runs(

@@ -27,7 +27,6 @@ from ..backends import BACKEND_NAMES
 from ..errors import UsageError, choose
 from ..kernels import UnknownKernelError, Work, get_kernel, kernel_names
 from ..record import RunRecord
-from ..selection import Crossover, _crossovers, _curves
 from ..store import Store, StoredRun, StoreError, store_path, validate_export
 
 
@@ -216,17 +215,6 @@ def sweep(
         if (r.dtype, r.threads) == (newest.dtype, newest.threads):
             latest.setdefault((r.backend, r.size), r)
     return sorted(latest.values(), key=lambda r: (r.size, _backend_order(r.backend)))
-
-
-def sweep_crossovers(records: Iterable[RunRecord], *, data_on_device: bool) -> list[Crossover]:
-    """Where the fastest backend changes across the sizes of ``records`` (one per backend and size).
-
-    Computed by :mod:`accel.selection` (log-log interpolation between measured sizes),
-    as ``accel sweep`` reports them, but over exactly these records: any machine's,
-    just measured or stored.
-    """
-    latest = {(r.backend, r.size): StoredRun(0, "", r.started_at, r) for r in records}
-    return _crossovers(_curves(latest, data_on_device))
 
 
 def kernels_on(store: Store, machine: Machine) -> list[str]:

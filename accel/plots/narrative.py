@@ -16,8 +16,7 @@ from collections.abc import Sequence
 
 from ..cli.format import seconds
 from ..record import RunRecord
-from ..selection import Crossover
-from .evidence import sweep_crossovers
+from ..selection import Crossover, crossovers_among
 from .style import backend_style, factor
 
 #: A first call this many steady calls long is worth a sentence.
@@ -122,8 +121,8 @@ def _sweep(sweep: Sequence[RunRecord]) -> list[str]:
     if len(sizes) < 2:
         return []
     span = f"{sizes[0]:,} to {sizes[-1]:,}"
-    kernel_only = sweep_crossovers(sweep, data_on_device=True)
-    with_transfers = sweep_crossovers(sweep, data_on_device=False)
+    kernel_only = crossovers_among(sweep, data_on_device=True)
+    with_transfers = crossovers_among(sweep, data_on_device=False)
     overtakes = [_gpu_overtakes(kernel_only), _gpu_overtakes(with_transfers)]
     if any(overtakes):
         kernel_text, transfer_text = (

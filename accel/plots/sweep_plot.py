@@ -16,9 +16,9 @@ from pathlib import Path
 
 from ..errors import UsageError
 from ..record import RunRecord
-from ..selection import Crossover
+from ..selection import Crossover, crossovers_among
 from . import style
-from .evidence import Machine, sweep_crossovers, work_of
+from .evidence import Machine, work_of
 
 #: The two ways a crossover is counted: data on the device?, line style, its name, words.
 CROSSINGS: tuple[tuple[bool, str, str, str], ...] = (
@@ -121,7 +121,7 @@ def _mark_crossovers(ax, records: Sequence[RunRecord]) -> list[str]:
     """Draw every crossover (both ways of counting); return one note line per way."""
     notes = []
     for on_device, linestyle, line_name, words in CROSSINGS:
-        found = sweep_crossovers(records, data_on_device=on_device)
+        found = crossovers_among(records, data_on_device=on_device)
         if not on_device and not any(r.transfer for r in records):
             continue  # nothing moves: the same crossings as kernel time
         for index, crossing in enumerate(found):
