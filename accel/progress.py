@@ -21,10 +21,10 @@ import time
 from collections.abc import Iterable, Iterator, Sequence
 from typing import Any, TextIO
 
-from .cli.format import seconds
 from .record import RunRecord
 from .runner import Interrupted, compare, make_request
 from .store import StoreOption
+from .units import seconds
 
 BAR_WIDTH = 24
 TICK_S = 0.5

@@ -9,21 +9,15 @@ from __future__ import annotations
 from typing import Any
 
 from .report import HardwareReport, MeasuredFigures
+from .sizes import binary_size
 from .sysread import format_cpu_list
 
 _SIMD_LLVM_PREFIXES = ("sse", "ssse", "avx", "fma", "amx", "neon", "sve", "sme", "f16c")
 
 
-def fmt_bytes(value: int | float | None, digits: int = 1) -> str:
-    """Human size in binary units: 49152 -> "48 KiB", 503316480 -> "480 MiB"."""
-    if value is None:
-        return "unknown"
-    for unit, scale in (("TiB", 1024**4), ("GiB", 1024**3), ("MiB", 1024**2), ("KiB", 1024)):
-        if value >= scale:
-            number = value / scale
-            text = f"{number:.0f}" if number == int(number) else f"{number:.{digits}f}"
-            return f"{text} {unit}"
-    return f"{int(value)} B"
+def fmt_bytes(value: int | float | None) -> str:
+    """A size in binary units (:func:`.sizes.binary_size`), or "unknown"."""
+    return "unknown" if value is None else binary_size(value)
 
 
 def _unknown(section: Any, name: str) -> str:

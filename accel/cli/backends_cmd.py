@@ -6,7 +6,7 @@ import argparse
 import json
 
 from ..backends import all_backends
-from .format import table
+from ..tables import show
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -30,17 +30,15 @@ def run(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps(rows, indent=2))
         return 0
-    print(
-        table(
-            ["backend", "device", "status"],
+    show(
+        ["backend", "device", "status"],
+        [
             [
-                [
-                    r["name"],
-                    r["device"],
-                    r["reason"] if r["available"] else f"unavailable: {r['reason']}",
-                ]
-                for r in rows
-            ],
-        )
+                r["name"],
+                r["device"],
+                r["reason"] if r["available"] else f"unavailable: {r['reason']}",
+            ]
+            for r in rows
+        ],
     )
     return 0

@@ -7,7 +7,7 @@ import json
 
 from ..counters import parse_events
 from ..progress import measured_runs
-from .format import compare_notes, compare_rows, counter_rows, ranking_note, table
+from ..tables import compare_notes, compare_rows, counter_rows, ranking_note, show
 from .options import (
     add_figure_options,
     add_measure_options,
@@ -64,9 +64,9 @@ def run(args: argparse.Namespace) -> int:
         first = records[0]
         print(f"{first.kernel}: size {first.size}, {first.dtype}, {first.threads} threads")
         if args.counters:  # asked for by name: the counter view
-            print(table(*counter_rows(records, parse_events(args.events))))
+            show(*counter_rows(records, parse_events(args.events)))
         else:
-            print(table(*compare_rows(records, args.resident)))
+            show(*compare_rows(records, args.resident))
         notes = [n for n in (ranking_note(records, args.resident), *compare_notes(records)) if n]
         if notes:
             print("\n" + "\n".join(notes))  # a blank line ends the table

@@ -13,7 +13,7 @@ import json
 
 from ..counters import parse_events
 from ..progress import measured_runs
-from .format import compare_notes, counter_rows, table
+from ..tables import compare_notes, counter_rows, show
 from .options import (
     add_figure_options,
     add_measure_options,
@@ -62,7 +62,7 @@ def run(args: argparse.Namespace) -> int:
     else:
         first = records[0]
         print(f"{first.kernel}: size {first.size}, {first.dtype}, {first.threads} threads")
-        print(table(*counter_rows(records, events)))
+        show(*counter_rows(records, events))
         notes = compare_notes(records)
         if notes:
             print("\n" + "\n".join(notes))

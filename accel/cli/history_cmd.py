@@ -7,7 +7,8 @@ import json
 from typing import Any
 
 from ..store import Store, StoredRun, store_path
-from .format import seconds, table
+from ..tables import show
+from ..units import seconds
 from .options import add_store_options
 
 
@@ -80,5 +81,5 @@ def run(args: argparse.Namespace) -> int:
         ]
         for r in runs
     ]
-    print(table(headers, rows))
+    show(headers, rows)
     return 0

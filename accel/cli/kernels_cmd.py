@@ -7,7 +7,7 @@ import json
 
 from ..backends import BACKEND_NAMES
 from ..kernels import all_kernels
-from .format import table
+from ..tables import show
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -25,7 +25,7 @@ def run(args: argparse.Namespace) -> int:
     for kernel in kernels:
         presets = ", ".join(f"{name}={preset.size}" for name, preset in kernel.presets.items())
         rows.append([kernel.name, presets, ", ".join(kernel.dtypes), kernel.description])
-    print(table(["kernel", "presets (size)", "dtypes", "what it stresses"], rows))
+    show(["kernel", "presets (size)", "dtypes", "what it stresses"], rows)
     for kernel in kernels:
         missing = [b for b in BACKEND_NAMES if b not in kernel.implementations]
         for backend in missing:

@@ -45,8 +45,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from .. import evidence
     from ..plots import command_line as figures
-    from ..plots import evidence
     from ..plots.report import build_report, write_html, write_markdown
     from ..plots.style import require_matplotlib
 

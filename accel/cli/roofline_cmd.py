@@ -11,7 +11,7 @@ import argparse
 import json
 
 from ..progress import measured_runs
-from .format import table
+from ..tables import show
 from .options import (
     add_figure_options,
     add_measure_options,
@@ -45,7 +45,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     from ..plots import command_line as figures
     from ..plots.roofline_plot import ABOVE_THE_ROOF, no_roof_reason, points, roof_from_report
-    from ..plots.style import rate
+    from ..units import rate
 
     figures.check_plot(args)
     backends = comma_list(args.backends)
@@ -88,7 +88,7 @@ def run(args: argparse.Namespace) -> int:
             ]
             for p in sorted(found, key=lambda p: (p.kernel, -p.gflops))
         ]
-        print(table(["kernel", "backend", "size", "flop/byte", "GFLOP/s", "of roof"], rows))
+        show(["kernel", "backend", "size", "flop/byte", "GFLOP/s", "of roof"], rows)
         if roof is None:
             print(f"\n{no_roof_reason(machine)}")
         else:

@@ -6,7 +6,8 @@ import argparse
 import json
 
 from ..selection import Selected, crossovers, fastest
-from .format import seconds, table
+from ..tables import show
+from ..units import seconds
 from .options import add_store_options, comma_list
 from .sweep_cmd import crossover_json, describe_crossovers
 
@@ -70,7 +71,7 @@ def run(args: argparse.Namespace) -> int:
         for e in selected.ranking
     ]
     print()
-    print(table(["backend", "time", "vs choice", "evidence"], rows))
+    show(["backend", "time", "vs choice", "evidence"], rows)
     for backend, reason in selected.excluded.items():
         print(f"  not a candidate: {backend}: {reason}")
     if selected.measured:

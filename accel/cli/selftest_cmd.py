@@ -23,7 +23,8 @@ from ..backends.cuda_backend import CudaBackend
 from ..kernels import KernelSpec, all_kernels
 from ..record import RunRecord
 from ..runner import DEFAULT_TIMEOUT_S, execute, make_request, resolve_kernel
-from .format import seconds, table
+from ..tables import show
+from ..units import seconds
 
 SELFTEST_REPEATS = 3
 NOTHING_TESTED = 5
@@ -137,7 +138,7 @@ def _print_report(
             [p.kernel, p.backend, f"{r.size}", r.dtype, result, seconds(r.median_s), detail]
         )
     if rows:
-        print(table(["kernel", "backend", "size", "dtype", "result", "kernel time", "check"], rows))
+        show(["kernel", "backend", "size", "dtype", "result", "kernel time", "check"], rows)
     for name in backends:
         availability = get_backend(name).available()
         if not availability:

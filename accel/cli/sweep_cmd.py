@@ -14,7 +14,8 @@ from typing import Any
 from ..errors import UsageError
 from ..progress import measured_runs
 from ..selection import Crossover, crossovers, crossovers_among
-from .format import seconds, table
+from ..tables import show
+from ..units import seconds
 from .options import (
     add_figure_options,
     add_measure_options,
@@ -130,7 +131,7 @@ def run(args: argparse.Namespace) -> int:
         f"{first.kernel} sweep: {first.dtype}, {first.threads} threads; median kernel time "
         "(end to end in brackets where data moves)"
     )
-    print(table(*_sweep_rows(records, sizes, names)))
+    show(*_sweep_rows(records, sizes, names))
     print(f"crossovers, kernel time only:    {describe_crossovers(found[True])}")
     print(f"crossovers, transfers counted:   {describe_crossovers(found[False])}")
     for r in records:

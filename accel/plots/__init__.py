@@ -11,7 +11,7 @@ colour-blind-safe palette, one fixed colour per backend, a footer naming the mac
 - :mod:`.narrative` and :mod:`.report`: the plain-language reading and the HTML or
   Markdown report.
 
-Figures are drawn from run records: just measured, stored (:mod:`.evidence`), or from
+Figures are drawn from run records: just measured, stored (:mod:`accel.evidence`), or from
 an ``accel export`` file. matplotlib (the ``plot`` extra) is imported only when a
 figure is drawn.
 """

@@ -9,10 +9,10 @@ from __future__ import annotations
 import argparse
 import sys
 
+from .. import evidence
 from ..errors import UsageError
+from ..evidence import Machine
 from ..record import RunRecord
-from . import evidence
-from .evidence import Machine
 from .roofline_plot import roof_from_report
 from .style import check_figure_target
 

@@ -21,10 +21,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..cli.format import seconds
+from ..evidence import Machine
 from ..record import RunRecord
+from ..units import factor, seconds
 from . import style
-from .evidence import Machine
 
 #: Segments in drawing order: key, legend text, hatch, fill opacity.
 SEGMENTS: tuple[tuple[str, str, str, float], ...] = (
@@ -94,7 +94,7 @@ def bar_label(bar: Bar) -> str:
         return seconds(bar.end_to_end)
     if bar.backend == "python":
         return f"CPython, the baseline · {seconds(bar.end_to_end)}"
-    return f"{style.factor(bar.speedup)} vs CPython · {seconds(bar.end_to_end)}"
+    return f"{factor(bar.speedup)} vs CPython · {seconds(bar.end_to_end)}"
 
 
 def draw_comparison(

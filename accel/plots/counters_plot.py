@@ -15,9 +15,9 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from ..errors import UsageError
+from ..evidence import Machine
 from ..record import RunRecord
 from . import style
-from .evidence import Machine
 
 
 def _event_per_call(event: str) -> Callable[[RunRecord], float | None]:

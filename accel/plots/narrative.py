@@ -14,10 +14,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from ..cli.format import seconds
 from ..record import RunRecord
 from ..selection import Crossover, crossovers_among
-from .style import backend_style, factor
+from ..units import factor, seconds
+from .style import backend_style
 
 #: A first call this many steady calls long is worth a sentence.
 FIRST_CALL_WORTH_SAYING = 10

@@ -26,18 +26,18 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-from ..cli.format import compare_rows, memory
+from .. import evidence
 from ..errors import UsageError
+from ..evidence import Machine
 from ..kernels import UnknownKernelError, get_kernel
 from ..record import RunRecord
 from ..store import Store
-from . import evidence
+from ..tables import compare_rows, markdown, markdown_cell
+from ..units import memory, rate
 from .compare_plot import draw_comparison
 from .counters_plot import draw_counters
-from .evidence import Machine
 from .narrative import reading
 from .roofline_plot import draw_roofline, roof_from_report
-from .style import rate
 from .sweep_plot import draw_sweep
 
 MIME = {"svg": "image/svg+xml", "png": "image/png"}
@@ -339,17 +339,6 @@ def write_html(report: Report, path: str | os.PathLike[str]) -> Path:
 # -- Markdown ------------------------------------------------------------------------
 
 
-def _md_cell(text: str) -> str:
-    return text.replace("|", "\\|").replace("<", "&lt;").replace(">", "&gt;")
-
-
-def _md_table(headers: Sequence[str], rows: Sequence[Sequence[str]]) -> list[str]:
-    lines = ["| " + " | ".join(_md_cell(h) for h in headers) + " |"]
-    lines.append("|" + "---|" * len(headers))
-    lines.extend("| " + " | ".join(_md_cell(c) for c in row) + " |" for row in rows)
-    return lines
-
-
 def write_markdown(report: Report, path: str | os.PathLike[str]) -> Path:
     """The report as Markdown at ``path``, its figures in ``<name>-figures/`` beside it."""
     target = Path(path)
@@ -359,13 +348,13 @@ def write_markdown(report: Report, path: str | os.PathLike[str]) -> Path:
     def image(figure: Figure) -> list[str]:
         file = folder / f"{figure.name}.{figure.kind}"
         file.write_bytes(figure.data)
-        return [f"![{_md_cell(figure.caption)}]({folder.name}/{file.name})", ""]
+        return [f"![{markdown_cell(figure.caption)}]({folder.name}/{file.name})", ""]
 
     lines = ["# CPU and GPU, side by side", "", report.footer, "", "## The machine", ""]
-    lines += _md_table(["", ""], report.hardware) + [""]
+    lines += markdown(["", ""], report.hardware) + [""]
     for section in report.sections:
         lines += [f"## {section.kernel}: {section.title}", ""]
-        lines += _md_table(*section.table) + [""]
+        lines += markdown(*section.table) + [""]
         for figure in section.figures:
             lines += image(figure)
         lines += [section.reading, ""]

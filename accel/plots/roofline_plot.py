@@ -17,10 +17,10 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import UsageError
+from ..evidence import Machine, work_of
 from ..record import RunRecord
+from ..units import rate
 from . import style
-from .evidence import Machine, work_of
-from .style import rate
 
 #: Why a point can lie above the roof (said under the figure and the table).
 ABOVE_THE_ROOF = (

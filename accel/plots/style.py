@@ -84,16 +84,6 @@ def kernel_marker(kernel: str) -> str:
     return KERNEL_MARKERS.get(kernel, "o")
 
 
-def factor(value: float) -> str:
-    """A ratio as people say it: ``30.3×``, ``1.09×``, ``153×``, ``4,130×``."""
-    return f"{value:,.0f}×" if value >= 1000 else f"{value:.3g}×"
-
-
-def rate(value: float) -> str:
-    """A rate with three significant figures and no exponent above 100: 2,400 / 52 / 14.8."""
-    return f"{value:,.0f}" if value >= 100 else f"{value:.3g}"
-
-
 def require_matplotlib() -> None:
     """Fail in one line, before anything is measured, when matplotlib is missing."""
     try:

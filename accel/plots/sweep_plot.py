@@ -15,10 +15,10 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from ..errors import UsageError
+from ..evidence import Machine, work_of
 from ..record import RunRecord
 from ..selection import Crossover, crossovers_among
 from . import style
-from .evidence import Machine, work_of
 
 #: The two ways a crossover is counted: data on the device?, line style, its name, words.
 CROSSINGS: tuple[tuple[bool, str, str, str], ...] = (

@@ -4,16 +4,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from accel.cli.format import (
-    compare_notes,
-    compare_rows,
-    counter_lines,
-    counter_rows,
-    event_cell,
-    transfer_share,
-)
+from accel.cli.format import counter_lines
 from accel.counters import DEFAULT_EVENTS, parse_perf_csv, summarise
 from accel.record import RunRecord, Transfer
+from accel.tables import compare_notes, compare_rows, counter_rows, event_cell, transfer_share
 
 FIXTURES = Path(__file__).parent / "fixtures"
 

@@ -1,7 +1,7 @@
 """`accel compare` ranks by end to end (transfers paid per call) unless --resident."""
 
-from accel.cli.format import compare_rows, ranking_note
 from accel.record import RunRecord, Transfer
+from accel.tables import compare_rows, ranking_note
 
 
 def _record(backend, median_s, transfer=None):

@@ -202,7 +202,7 @@ def test_without_machine_the_newest_runs_machine_is_drawn(tmp_path, gpu_export, 
 def test_throughput_series_are_work_over_time_per_size(gpu_export, synthetic):
     from accel.kernels import get_kernel
 
-    from accel.plots import evidence
+    from accel import evidence
     from accel.plots.sweep_plot import series
 
     with evidence.results(export_file=str(gpu_export)) as store:
@@ -241,8 +241,8 @@ def test_measure_roof_measures_this_machine_once_when_its_report_has_no_roof(mon
     import accel.hardware
     from accel.hardware.report import BandwidthResult, FlopsResult, MeasuredFigures
 
+    from accel.evidence import Machine
     from accel.plots.command_line import with_roof
-    from accel.plots.evidence import Machine
     from accel.plots.roofline_plot import roof_from_report
     from accel.runner import machine_fingerprint
 

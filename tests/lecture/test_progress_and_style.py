@@ -91,7 +91,7 @@ def test_every_backend_has_its_own_colour_and_marker_and_gpus_draw_dashed():
 @pytest.fixture
 def drawn_figures(monkeypatch, tmp_path, gpu_export, synthetic):
     """Every figure of the synthetic GPU machine, drawn in-process; the Figure objects kept."""
-    from accel.plots import evidence
+    from accel import evidence
     from accel.plots.compare_plot import draw_comparison
     from accel.plots.counters_plot import draw_counters
     from accel.plots.roofline_plot import draw_roofline, roof_from_report

@@ -22,12 +22,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from .. import __version__
-from ..backends import BACKEND_NAMES
-from ..errors import UsageError, choose
-from ..kernels import UnknownKernelError, Work, get_kernel, kernel_names
-from ..record import RunRecord
-from ..store import Store, StoredRun, StoreError, store_path, validate_export
+from . import __version__
+from .backends import BACKEND_NAMES
+from .errors import UsageError, choose
+from .kernels import UnknownKernelError, Work, get_kernel, kernel_names
+from .record import RunRecord
+from .store import Store, StoredRun, StoreError, store_path, validate_export
 
 
 @dataclass(frozen=True)

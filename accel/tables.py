@@ -1,0 +1,275 @@
+"""Tables of runs: what the comparison and counter tables say, and how a table is drawn.
+
+The cells come from records (:func:`compare_rows`, :func:`counter_rows`, with the cell
+helpers they share with ``accel run``); the same headers and rows are then drawn as
+plain text (:func:`text`) or Markdown (:func:`markdown`). The command line, the
+lecture report and the tests all build their tables here.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Iterable, Sequence
+from typing import TYPE_CHECKING, TextIO
+
+from .record import RunRecord
+from .units import count, memory, seconds
+
+if TYPE_CHECKING:
+    from rich.console import Console
+    from rich.table import Table
+
+Rows = Sequence[Sequence[str]]
+
+# -- drawing ---------------------------------------------------------------------------
+
+
+def text(headers: Sequence[str], rows: Rows) -> str:
+    """Columns padded to their widest cell, two spaces apart; the last column is left unpadded."""
+    widths = [len(h) for h in headers]
+    for row in rows:
+        for i, cell in enumerate(row[:-1]):
+            widths[i] = max(widths[i], len(cell))
+    lines = []
+    for row in [list(headers), *rows]:
+        cells = [cell.ljust(widths[i]) for i, cell in enumerate(row[:-1])] + [row[-1]]
+        lines.append("  ".join(cells).rstrip())
+    return "\n".join(lines)
+
+
+def markdown_cell(value: str) -> str:
+    """Text safe in a Markdown table cell: ``|`` escaped, ``<not supported>`` kept visible."""
+    return value.replace("|", "\\|").replace("<", "&lt;").replace(">", "&gt;").replace("\n", " ")
+
+
+def markdown(headers: Sequence[str], rows: Rows) -> list[str]:
+    """A Markdown table, one line per row, every cell passed through :func:`markdown_cell`."""
+    lines = ["| " + " | ".join(markdown_cell(h) for h in headers) + " |"]
+    lines.append("|" + "---|" * len(headers))
+    lines.extend("| " + " | ".join(markdown_cell(c) for c in row) + " |" for row in rows)
+    return lines
+
+
+def rich_table(headers: Sequence[str], rows: Rows, *, title: str | None = None) -> Table:
+    """The table as a ``rich`` Table: bold headers, long cells wrapped to the screen.
+
+    Displayed as it is by a terminal's console and by a Jupyter notebook.
+    """
+    from rich import box
+    from rich.table import Table
+
+    drawn = Table(*headers, title=title, box=box.SIMPLE_HEAD, header_style="bold")
+    drawn.show_edge = False
+    drawn.pad_edge = False
+    for row in rows:
+        drawn.add_row(*row)
+    return drawn
+
+
+def console(file: TextIO | None = None) -> Console | None:
+    """A rich console for ``file`` (default stdout) where it is a terminal or a notebook.
+
+    None where it is neither (a pipe, a file, a test's captured output): there tables
+    and progress stay plain text, so the output is the same on every machine and a
+    program can read it.
+    """
+    file = file or sys.stdout
+    if getattr(file, "isatty", lambda: False)():
+        from rich.console import Console
+
+        return Console(file=file)
+    if "ipykernel" in sys.modules:  # a Jupyter kernel; rich draws into the notebook
+        from rich.console import Console
+
+        drawn = Console(file=file)
+        return drawn if drawn.is_jupyter else None
+    return None
+
+
+def show(headers: Sequence[str], rows: Rows, file: TextIO | None = None) -> None:
+    """Print a table to ``file`` (default stdout): drawn by rich on a terminal or in a
+    notebook, as :func:`text` anywhere else."""
+    file = file or sys.stdout
+    drawn = console(file)
+    if drawn is None:
+        print(text(headers, rows), file=file)
+    else:
+        drawn.print(rich_table(headers, rows))
+
+
+# -- cells -----------------------------------------------------------------------------
+
+#: Figures derived from two events: label and (numerator, denominator) events.
+DERIVED = {
+    "ipc": ("IPC", ("instructions", "cycles")),
+    "miss_ratio": ("cache miss ratio", ("cache-misses", "cache-references")),
+}
+
+
+def derivable(events: Iterable[str]) -> list[str]:
+    """The derived figures (keys of :data:`DERIVED`) whose two events were both asked for."""
+    asked = set(events)
+    return [key for key, (_, needs) in DERIVED.items() if set(needs) <= asked]
+
+
+def event_cell(entry: dict, key: str = "per_call") -> str:
+    """One event of a record's counters: its value (``per_call`` or ``value``) or why none.
+
+    A multiplexed event carries the share of the region it was really counted: 1.2M (62%).
+    """
+    if entry["status"] != "counted":
+        return "unsupported" if entry["status"] == "not supported" else entry["status"]
+    if entry["unit"] == "msec":  # task-clock, cpu-clock: CPU time
+        cell = seconds(entry[key] / 1e3)
+    else:
+        cell = count(entry[key]) + (f" {entry['unit']}" if entry["unit"] else "")
+    fraction = entry.get("fraction")
+    return cell + (f" ({fraction:.0%})" if fraction is not None and fraction < 0.995 else "")
+
+
+def counter_cell(record: RunRecord, event: str) -> str:
+    """``event`` per call in ``record``, or ``-`` where it was not counted."""
+    if record.counters is None:
+        return "-"
+    entry = record.counters["events"].get(event)
+    return "-" if entry is None else event_cell(entry)
+
+
+def derived_cell(record: RunRecord, name: str) -> str:
+    """A derived figure (``ipc``, ``miss_ratio``) of ``record``, or why there is none."""
+    if record.counters is None:
+        return "-"
+    statuses = {record.counters["events"].get(e, {}).get("status") for e in DERIVED[name][1]}
+    if "not supported" in statuses:
+        return "unsupported"
+    value = record.counters[name]
+    if value is None:
+        return "-"
+    return f"{value:.1%}" if name == "miss_ratio" else f"{value:.2f}"
+
+
+def transfer_share(record: RunRecord) -> str:
+    """Share of end-to-end time spent moving data; "none" where nothing moves."""
+    if record.transfer is None:
+        return "none" if record.median_s is not None else "-"
+    moved = record.transfer.h2d_s + record.transfer.d2h_s
+    total = record.end_to_end_s
+    return f"{moved / total:.0%}" if total else "-"
+
+
+def verdict(record: RunRecord) -> str:
+    """The check's verdict in a few words, or why there is none."""
+    if record.check is None:
+        return "-"
+    return "passed" if record.check["passed"] else "FAILED"
+
+
+# -- the comparison tables ---------------------------------------------------------------
+
+
+def compare_rows(
+    records: Sequence[RunRecord], resident: bool = False
+) -> tuple[list[str], list[list[str]]]:
+    """Headers and rows of a comparison: fastest first, runs without timings last.
+
+    Ranked by end-to-end time: the kernel plus moving its data to the backend's device
+    and back, what one call from host data costs. ``resident`` ranks by kernel time
+    alone, the case where data stays on the device across many calls.
+    """
+
+    def ranked(record: RunRecord) -> float | None:
+        return record.median_s if resident else record.end_to_end_s
+
+    baseline = next((ranked(r) for r in records if r.backend == "python" and r.ok), None)
+    timed = sorted((r for r in records if r.median_s is not None), key=ranked)
+    untimed = [r for r in records if r.median_s is None]
+    counted = any(r.counters is not None for r in records)
+    rows = []
+    for r in timed:
+        speedup = f"{baseline / ranked(r):.1f}x" if baseline and ranked(r) else "-"
+        spread = r.samples.stdev if r.samples else None
+        rows.append(
+            [
+                r.backend,
+                r.status,
+                seconds(r.median_s),
+                seconds(spread),
+                str(len(r.samples_s)),
+                seconds(r.end_to_end_s),
+                speedup,
+                seconds(r.first_call_s),
+                transfer_share(r),
+                *([counter_cell(r, "cache-misses"), derived_cell(r, "ipc")] if counted else []),
+                verdict(r) + (f" ({r.reason})" if r.status != "ok" else ""),
+            ]
+        )
+    headers = ["backend", "status", "median", "stdev", "reps", "end to end", "vs python"]
+    headers += ["first call", "transfer", *(["cache misses/call", "IPC"] if counted else [])]
+    headers += ["check"]
+    blanks = ["-"] * (len(headers) - 3)
+    for r in untimed:
+        rows.append([r.backend, r.status, *blanks, r.reason or "-"])
+    return headers, rows
+
+
+def ranking_note(records: Sequence[RunRecord], resident: bool = False) -> str | None:
+    """Which figure a comparison ranks by, where moving data makes the two differ."""
+    if not any(r.transfer is not None for r in records):
+        return None
+    if resident:
+        return (
+            "ranked by kernel time (--resident: data stays on the device across calls; "
+            "transfers paid once, not counted)"
+        )
+    return (
+        "ranked by end to end = kernel + one transfer each way, as a call from host data pays "
+        "(--resident ranks by kernel time, data kept on the device)"
+    )
+
+
+def counter_rows(
+    records: Sequence[RunRecord], events: Sequence[str]
+) -> tuple[list[str], list[list[str]]]:
+    """The counter view of a comparison: per-call counts, ratios and CPU use.
+
+    Fastest end to end first, as the timing view ranks by default.
+    """
+    ordered = sorted(records, key=lambda r: (r.end_to_end_s is None, r.end_to_end_s or 0.0))
+    derived = derivable(events)
+    rows = []
+    for r in ordered:
+        p = r.process or {}
+        cores = p.get("cpu_utilisation")
+        rows.append(
+            [
+                r.backend,
+                r.status,
+                seconds(r.median_s),
+                *(counter_cell(r, event) for event in events),
+                *(derived_cell(r, key) for key in derived),
+                "-" if cores is None else f"{cores:.2f}",
+                memory(p.get("peak_rss_bytes")),
+                transfer_share(r),
+            ]
+        )
+    headers = ["backend", "status", "median", *(f"{event}/call" for event in events)]
+    headers += [*(DERIVED[key][0] for key in derived), "cores", "peak RSS", "transfer"]
+    return headers, rows
+
+
+def compare_notes(records: Sequence[RunRecord]) -> list[str]:
+    """Footnotes of a comparison: why counters are absent, and what the marks mean."""
+    notes = []
+    reasons = dict.fromkeys(r.counters_reason for r in records if r.samples_s and r.counters_reason)
+    notes.extend(f"counters: {reason}" for reason in reasons)
+    counted = [r.counters for r in records if r.counters]
+    if counted:
+        note = "counters cover the timed repetitions only"
+        if any(
+            (entry["fraction"] or 1.0) < 0.995 for c in counted for entry in c["events"].values()
+        ):
+            note += "; (62%) = counted for that share of the region (multiplexed, scaled by perf)"
+        notes.append(note)
+    if any(r.median_s is not None for r in records):
+        notes.append("transfer: share of end-to-end time spent moving data; none = in-process CPU")
+    return notes

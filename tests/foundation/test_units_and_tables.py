@@ -1,0 +1,78 @@
+"""Figures and tables as the command line prints them: one formatter per unit, one table."""
+
+from __future__ import annotations
+
+import io
+
+from accel import tables, units
+from accel.hardware.render import fmt_bytes
+
+
+class Terminal(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+def test_bytes_read_in_binary_units_with_three_significant_figures():
+    assert units.memory(48 * 1024) == "48 KiB"
+    assert units.memory(1.25 * 2**20) == "1.25 MiB"  # Intel's L2: not rounded to 1.2
+    assert units.memory(23.5 * 2**30) == "23.5 GiB"
+    assert units.memory(1000 * 1024) == "1000 KiB"  # no 1e+03
+    assert units.memory(2 * 2**40) == "2 TiB"
+    assert units.memory(512) == "512 B"
+    assert units.memory(-4096, signed=True) == "-4 KiB"
+    assert units.memory(4096, signed=True) == "+4 KiB"
+    assert units.memory(None) == "-"
+
+
+def test_the_hardware_report_and_the_tables_write_sizes_the_same_way():
+    for size in (64, 48 * 1024, 3 * 2**19, 480 * 2**20, 40 * 2**30, 251.5 * 2**30):
+        assert fmt_bytes(size) == units.memory(size)
+    assert fmt_bytes(None) == "unknown"
+
+
+def test_durations_counts_rates_and_factors():
+    assert [units.seconds(s) for s in (2.5, 0.00751, 4.2e-5, 8e-9)] == [
+        "2.5 s",
+        "7.51 ms",
+        "42 us",
+        "8 ns",
+    ]
+    assert units.seconds(None) == "-"
+    assert [units.count(c) for c in (42, 512_000, 1_234_567, 3e9)] == ["42", "512k", "1.23M", "3G"]
+    assert [units.rate(r) for r in (2400.0, 52.0, 14.84)] == ["2,400", "52", "14.8"]
+    assert [units.factor(f) for f in (30.31, 153.2, 4130.0)] == ["30.3×", "153×", "4,130×"]
+
+
+HEADERS = ["backend", "median", "check"]
+ROWS = [["numba_parallel", "88.9 ms", "passed"], ["python", "2.94 s", "a | b <x>"]]
+
+
+def test_a_text_table_aligns_every_column_two_spaces_after_the_widest_cell():
+    lines = tables.text(HEADERS, ROWS).splitlines()
+    assert lines[0] == "backend         median   check"
+    # each column starts where its header starts, in every line
+    for line, row in zip(lines[1:], ROWS, strict=True):
+        assert [line.index(cell) for cell in row] == [0, 16, 25]
+
+
+def test_a_markdown_table_escapes_what_markdown_would_eat():
+    lines = tables.markdown(HEADERS, ROWS)
+    assert lines[:2] == ["| backend | median | check |", "|---|---|---|"]
+    assert lines[3] == "| python | 2.94 s | a \\| b &lt;x&gt; |"
+
+
+def test_off_a_terminal_a_shown_table_is_the_plain_text_one():
+    out = io.StringIO()
+    tables.show(HEADERS, ROWS, file=out)
+    assert out.getvalue() == tables.text(HEADERS, ROWS) + "\n"
+
+
+def test_on_a_terminal_rich_draws_the_table_with_the_same_cells():
+    out = Terminal()
+    tables.show(HEADERS, ROWS, file=out)
+    drawn = out.getvalue()
+    assert "\x1b[" in drawn  # styled: the headers are bold
+    assert "─" in drawn  # a rule under the headers
+    for cell in [*HEADERS, *ROWS[0], *ROWS[1]]:
+        assert cell in drawn
