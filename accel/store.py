@@ -78,7 +78,7 @@ class StoreError(AccelError):
 
 
 def default_store_path() -> Path:
-    """``$ACCEL_HOME/results.sqlite``, else ``${XDG_CACHE_HOME:-~/.cache}/accel/results.sqlite``."""
+    """``results.sqlite`` in :func:`accel_home` (``$ACCEL_HOME``, else the user's cache folder)."""
     return accel_home() / STORE_FILE
 
 

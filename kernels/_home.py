@@ -1,7 +1,10 @@
-"""Where accel keeps what it writes: ``$ACCEL_HOME``, else ``${XDG_CACHE_HOME:-~/.cache}/accel``.
+"""Where accel keeps what it writes: ``$ACCEL_HOME``, else the user's cache folder for accel.
 
-The results store, the reference answers and the built C libraries all live below it.
-It sits in the lowest layer (the kernels) so that both they and the dispatcher use it.
+The user's cache folder is platformdirs' ``user_cache_path("accel")``: on Linux
+``${XDG_CACHE_HOME:-~/.cache}/accel``, on macOS ``~/Library/Caches/accel``, on Windows
+``%LOCALAPPDATA%\\accel\\Cache``. The results store, the reference answers and the built
+C libraries all live below it. It sits in the lowest layer (the kernels) so that both
+they and the dispatcher use it.
 """
 
 from __future__ import annotations
@@ -15,5 +18,6 @@ def accel_home() -> Path:
     home = os.environ.get("ACCEL_HOME")
     if home:
         return Path(home)
-    cache = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-    return Path(cache) / "accel"
+    from platformdirs import user_cache_path  # only here: a PyPy worker never needs it
+
+    return user_cache_path("accel", appauthor=False)

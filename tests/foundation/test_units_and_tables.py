@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import io
 
-from accel import tables, units
 from accel.hardware.render import fmt_bytes
+
+from accel import tables, units
 
 
 class Terminal(io.StringIO):
