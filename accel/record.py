@@ -101,6 +101,11 @@ class RunRecord:
     counters: dict[str, Any] | None = None
     counters_reason: str = ""
     process: dict[str, Any] | None = None
+    #: None for a clean run, else why its timings cannot be trusted, measured
+    #: (:mod:`accel.disturbance`): "got 0.41 of the 2.00 cores its threads asked for ...".
+    disturbed: str | None = None
+    #: The thread pools the run ran with (:func:`accel.threads.pools_in_use`).
+    pools: dict[str, Any] | None = None
     versions: dict[str, str] = field(default_factory=dict)
     machine: str = ""
     started_at: str = ""

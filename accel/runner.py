@@ -28,15 +28,10 @@ from .errors import UsageError, choose
 from .kernels import KernelSpec, UnknownKernelError, get_kernel
 from .record import RunRecord
 from .store import Store, StoreOption, recorder, store_path
+from .threads import pool_environment, usable_cpus
 
 DEFAULT_TIMEOUT_S = 600.0
 STDERR_TAIL_LINES = 30
-THREAD_VARIABLES = (
-    "NUMBA_NUM_THREADS",
-    "OMP_NUM_THREADS",
-    "MKL_NUM_THREADS",
-    "OPENBLAS_NUM_THREADS",
-)
 
 
 @dataclass(frozen=True)
@@ -88,14 +83,6 @@ class RunRequest:
             machine=machine_fingerprint(),
             **extra,
         )
-
-
-def usable_cpus() -> int:
-    """CPUs this process may run on (its affinity mask), the default thread count."""
-    try:
-        return len(os.sched_getaffinity(0))
-    except AttributeError:  # not on Linux
-        return os.cpu_count() or 1
 
 
 def thread_ceiling() -> int | None:
@@ -259,10 +246,8 @@ def unavailable_reason(request: RunRequest) -> str | None:
 
 
 def worker_environment(request: RunRequest) -> dict[str, str]:
-    env = dict(os.environ)
-    for variable in THREAD_VARIABLES:
-        env[variable] = str(request.threads)
-    return env
+    """Every thread pool sized to the request, waiting threads passive (:mod:`accel.threads`)."""
+    return pool_environment(request.threads)
 
 
 def execute(request: RunRequest) -> RunRecord:

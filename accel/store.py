@@ -558,6 +558,8 @@ _FIELD_TYPES: dict[str, tuple[type, ...]] = {
     "check": (dict, type(None)),
     "counters": (dict, type(None)),
     "process": (dict, type(None)),
+    "disturbed": (str, type(None)),
+    "pools": (dict, type(None)),
 }
 
 

@@ -19,8 +19,10 @@ from datetime import datetime, timezone
 from typing import Any
 
 from .counters import counting
+from .disturbance import watched
 from .process_stats import measured_region
 from .record import RunRecord, Transfer
+from .threads import limit_pools, pools_in_use, usable_cpus
 
 
 class _Phases:
@@ -65,6 +67,7 @@ def execute(spec: dict[str, Any]) -> RunRecord:
         policy = RepeatPolicy(**spec.get("policy", {}))
         phases.run("setup", backend.configure, spec["threads"])
         compute = phases.run("setup", backend.load, kernel)
+        pool_problems = phases.run("setup", limit_pools, spec["threads"])
         host_inputs = phases.run(
             "inputs", kernel.make_inputs, spec["size"], spec["dtype"], record.seed, **record.params
         )
@@ -78,9 +81,12 @@ def execute(spec: dict[str, Any]) -> RunRecord:
         warm, output = phases.run("warmup", backend.time_calls, call, record.warmups)
         repeats = policy.count(warm[-1] if warm else record.first_call_s)
         # Counters (under perf) and process figures cover these calls and nothing else.
-        with measured_region() as usage, counting() as counted:
+        with watched(usable_cpus()) as load, measured_region() as usage, counting() as counted:
             record.samples_s, output = phases.run("timed", backend.time_calls, call, repeats)
         record.process, record.counters_reason = usage.figures, counted.problem
+        record.process["contention"] = load.figures
+        record.disturbed = load.disturbed
+        record.pools = {**pools_in_use(), **({"problems": pool_problems} if pool_problems else {})}
 
         from_device = "d2h" if backend.transfers else "collect"
         host_output = phases.run(from_device, backend.from_device, output)

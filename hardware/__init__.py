@@ -29,6 +29,7 @@ from .report import (
     MeasuredFigures,
     MemoryInfo,
     PerfInfo,
+    PoolsInfo,
     SimdInfo,
 )
 
@@ -70,7 +71,7 @@ def probe(
     >>> report = probe()
     >>> report.host.usable_cpus, report.fingerprint    # e.g. (2, '3fa2c1d9e0b7')
     """
-    from . import caches, cpu, gpu, host, memory, perf, simd, versions
+    from . import caches, cpu, gpu, host, memory, perf, pools, simd, versions
     from .sysread import read_text
 
     start = time.perf_counter()
@@ -92,6 +93,7 @@ def probe(
     report.gpu = _section(lambda: gpu.read_gpus(root, nvml), GpuInfo, "GPU")
     if not quick:
         report.perf = _section(lambda: perf.read_perf(root), PerfInfo, "perf")
+    report.pools = _section(lambda: pools.read_pools(root, live=not quick), PoolsInfo, "pools")
     report.libraries = _section(versions.library_versions, dict, "library version")
     report.probe_seconds = time.perf_counter() - start
     if measure:

@@ -184,6 +184,37 @@ def _perf_rows(report: HardwareReport) -> list[tuple[str, str]]:
     return rows
 
 
+def _pool_rows(report: HardwareReport) -> list[tuple[str, str]]:
+    """BLAS, OpenMP runtimes, Numba's threading layer and transparent huge pages."""
+    pools = report.pools
+    blas = (
+        "; ".join(
+            f"{b['library']} {b.get('version') or ''} ({b.get('threads')} threads"
+            + (f", {b['layer']}" if b.get("layer") else "")
+            + f"; {b['file']})"
+            for b in pools.blas
+        )
+        if pools.blas
+        else _unknown(pools, "blas")
+    )
+    numba = (
+        f"{pools.numba_layer} (loads here: {', '.join(pools.numba_layers) or 'none'})"
+        if pools.numba_layer
+        else _unknown(pools, "numba_layer")
+    )
+    thp = (
+        f"{pools.thp_enabled} (defrag {pools.thp_defrag or 'unknown'})"
+        if pools.thp_enabled
+        else _unknown(pools, "thp_enabled")
+    )
+    return [
+        ("BLAS", blas),
+        ("OpenMP", "; ".join(pools.openmp) or "none found"),
+        ("numba layer", numba),
+        ("huge pages", thp),
+    ]
+
+
 def _occupancy(value: float | None) -> str:
     return "" if value is None else f", got {100 * value:.0f}% of its CPU time"
 
@@ -314,6 +345,8 @@ def render_text(report: HardwareReport) -> str:
     out += _gpu_lines(report)
     out.append("perf")
     out += _lines(_perf_rows(report))
+    out.append("Thread pools")
+    out += _lines(_pool_rows(report))
     out.append("Libraries")
     out.append(
         "  "
@@ -360,6 +393,7 @@ def render_markdown(report: HardwareReport) -> str:
         ["Memory", f"{fmt_bytes(mem.total_bytes)} total, {fmt_bytes(mem.available_bytes)} "
                    f"available, {len(mem.numa_nodes)} NUMA node(s)"],
         ["perf", report.perf.summary or _unknown(report.perf, "events")],
+        *[[name, value] for name, value in _pool_rows(report)],
         ["Libraries", ", ".join(f"{k} {v or '-'}" for k, v in report.libraries.items())],
     ]  # fmt: skip
     out += _md_table(["", ""], summary)

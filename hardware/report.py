@@ -243,6 +243,19 @@ class TransferResult:
 
 
 @dataclass
+class PoolsInfo:
+    """The thread pools a run would use (BLAS, OpenMP, Numba) and transparent huge pages."""
+
+    blas: list[dict[str, Any]] = field(default_factory=list)
+    openmp: list[str] = field(default_factory=list)
+    numba_layer: str | None = None
+    numba_layers: list[str] = field(default_factory=list)
+    thp_enabled: str | None = None
+    thp_defrag: str | None = None
+    reasons: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass
 class MeasuredFigures:
     """Measured memory bandwidth, floating-point rate and host<->device bandwidth."""
 
@@ -276,6 +289,7 @@ class HardwareReport:
     memory: MemoryInfo = field(default_factory=MemoryInfo)
     gpu: GpuInfo = field(default_factory=GpuInfo)
     perf: PerfInfo = field(default_factory=PerfInfo)
+    pools: PoolsInfo = field(default_factory=PoolsInfo)
     libraries: dict[str, str | None] = field(default_factory=dict)
     measured: MeasuredFigures | None = None
 
