@@ -33,42 +33,51 @@ of their events counted. Where nothing can be counted, ``counters`` is None and
 from __future__ import annotations
 
 import contextlib
-import functools
 import os
 import re
 import select
-import shutil
 import signal
-import subprocess
-import sys
-import tempfile
 import time
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from .errors import UsageError
-from .hardware.perf import COUNTED, EVENTS, MISSING, NOT_COUNTED, NOT_SUPPORTED
+from .hardware.perf import (
+    EVENTS,
+    MISSING,
+    PERF_ENV,
+    PERF_FIX,
+    PERF_LOCALE,
+    EventCount,
+    PerfProbe,
+    absent_reason,
+    find_perf,
+    parse_perf_csv,
+    perf_command,
+    probe,
+)
+
+__all__ = [
+    "PERF_ENV",
+    "PERF_FIX",
+    "EventCount",
+    "PerfProbe",
+    "absent_reason",
+    "find_perf",
+    "parse_perf_csv",
+    "perf_command",
+    "probe",
+]
 
 #: Events counted unless ``--events`` says otherwise (close to the book's choice).
 DEFAULT_EVENTS: tuple[str, ...] = tuple(EVENTS)
-#: The perf executable to use instead of ``perf`` on PATH.
-PERF_ENV = "ACCEL_PERF"
 #: Environment variables that hand the worker perf's control and acknowledgement FIFOs.
 CONTROL_ENV, ACK_ENV = "ACCEL_PERF_CONTROL", "ACCEL_PERF_ACK"
-#: A decimal comma would break perf's comma-separated output.
-PERF_LOCALE = {"LC_NUMERIC": "C"}
 ACK_TIMEOUT_S = 10.0
-PROBE_TIMEOUT_S = 30.0
-PERF_FIX = (
-    "install perf (Debian: apt-get install linux-perf; Ubuntu: linux-tools-$(uname -r)) "
-    f"or set {PERF_ENV}=/path/to/perf"
-)
 _EVENT_LIST = re.compile(r"[A-Za-z0-9_.:/=,-]{1,2000}")
 # One event of a list: commas inside /.../ belong to PMU terms (cpu/event=0x3c,umask=0/).
 _EVENT_ITEM = re.compile(r"(?:[^,/]|/[^/]*/)+")
-# A hybrid CPU's per-core-type copy of a named event: cpu_core/cycles/ -> cycles.
-_PMU_EVENT = re.compile(r"[\w.-]+/([\w.-]+)/(\w*)")
 
 
 def parse_events(events: str | Sequence[str] | None) -> tuple[str, ...]:
@@ -87,81 +96,6 @@ def parse_events(events: str | Sequence[str] | None) -> tuple[str, ...]:
             f"- _ . : / =), e.g. {','.join(DEFAULT_EVENTS[:3])}; got {text!r}"
         )
     return tuple(items)
-
-
-@dataclass(frozen=True)
-class EventCount:
-    """One event as perf reported it: the value is None unless it was counted."""
-
-    value: float | None
-    unit: str
-    status: str
-    fraction: float | None
-
-
-def _event_key(printed: str, requested: Sequence[str]) -> str:
-    if printed in requested:
-        return printed
-    match = _PMU_EVENT.fullmatch(printed)
-    if match is None:
-        return printed
-    return match.group(1) + (f":{match.group(2)}" if match.group(2) else "")
-
-
-def _merge(old: EventCount, new: EventCount) -> EventCount:
-    """Two lines for one event (a hybrid CPU's core types): counts add, the lower fraction holds."""
-    if old.value is None or new.value is None:
-        return old if old.value is not None else new
-    fractions = [f for f in (old.fraction, new.fraction) if f is not None]
-    return EventCount(old.value + new.value, old.unit, COUNTED, min(fractions, default=None))
-
-
-def _is_number(text: str) -> bool:
-    try:
-        float(text)
-    except ValueError:
-        return False
-    return True
-
-
-def parse_perf_csv(text: str, requested: Sequence[str] = ()) -> dict[str, EventCount]:
-    """Counts from ``perf stat -x, --no-big-num`` output, keyed by event name.
-
-    A line is ``value,unit,event,run time,percent running[,metric,metric unit]``.
-    ``<not supported>`` and ``<not counted>`` values become those statuses with
-    value None; a percentage below 100 means the event was multiplexed (counted for
-    that share of the region, and scaled by perf). Comments, blank lines and perf's
-    messages are skipped. Lines of a hybrid CPU's core types (``cpu_core/cycles/``,
-    ``cpu_atom/cycles/``) are added into one event unless that name was requested.
-    """
-    counts: dict[str, EventCount] = {}
-    for line in text.splitlines():
-        fields = line.strip().split(",")
-        if len(fields) < 5 or fields[0].startswith("#"):
-            continue
-        # The event name itself may hold commas; run time and percentage follow it.
-        end = next(
-            (
-                i
-                for i in range(3, len(fields) - 1)
-                if fields[i].isdigit() and _is_number(fields[i + 1])
-            ),
-            None,
-        )
-        if end is None:
-            continue
-        raw, unit, name = fields[0].strip(), fields[1].strip(), ",".join(fields[2:end]).strip()
-        if raw == "<not supported>":
-            count = EventCount(None, unit, NOT_SUPPORTED, None)
-        elif raw == "<not counted>":
-            count = EventCount(None, unit, NOT_COUNTED, None)
-        elif _is_number(raw):
-            count = EventCount(float(raw), unit, COUNTED, float(fields[end + 1]) / 100.0)
-        else:
-            continue
-        key = _event_key(name, requested)
-        counts[key] = _merge(counts[key], count) if key in counts else count
-    return counts
 
 
 def _ratio(events: Mapping[str, Mapping[str, Any]], top: str, bottom: str) -> float | None:
@@ -192,133 +126,6 @@ def summarise(
         "ipc": _ratio(table, "instructions", "cycles"),
         "miss_ratio": _ratio(table, "cache-misses", "cache-references"),
     }
-
-
-_WHY_ABSENT = {
-    NOT_SUPPORTED: "not supported by this CPU/VM (perf reports <not supported>)",
-    NOT_COUNTED: "not counted (perf reports <not counted>: the counter never ran)",
-    MISSING: "perf printed no count",
-}
-
-
-def absent_reason(statuses: Mapping[str, str]) -> str:
-    """One sentence naming the events that were not counted and why, or '' if all were.
-
-    >>> absent_reason({"cycles": "not supported", "task-clock": "counted"})
-    'cycles: not supported by this CPU/VM (perf reports <not supported>)'
-    """
-    parts = []
-    for status, why in _WHY_ABSENT.items():
-        names = [name for name, s in statuses.items() if s == status]
-        if names:
-            parts.append(f"{', '.join(names)}: {why}")
-    return "; ".join(parts)
-
-
-def find_perf() -> tuple[str | None, str]:
-    """The perf executable (``$ACCEL_PERF``, else ``perf`` on PATH), or None and why not."""
-    configured = os.environ.get(PERF_ENV)
-    if configured:
-        path = shutil.which(configured) or configured
-        if not (os.path.isfile(path) and os.access(path, os.X_OK)):
-            return None, f"{PERF_ENV}={configured} is not an executable file"
-        return path, ""
-    found = shutil.which("perf")
-    return (found, "") if found else (None, f"perf is not on PATH: {PERF_FIX}")
-
-
-def perf_command(
-    perf: str,
-    events: Sequence[str],
-    control: str,
-    ack: str,
-    output: str,
-    workload: list[str],
-    *,
-    start_disabled: bool = True,
-) -> list[str]:
-    """``perf stat`` around ``workload``, its counters off until the control FIFO says so."""
-    return [
-        perf, "stat", "-x,", "--no-big-num", *(["-D", "-1"] if start_disabled else []),
-        "--control", f"fifo:{control},{ack}",
-        "-e", ",".join(events), "-o", output, "--", *workload,
-    ]  # fmt: skip
-
-
-def _paranoid_level() -> str:
-    try:
-        with open("/proc/sys/kernel/perf_event_paranoid") as handle:
-            return handle.read().strip()
-    except OSError:
-        return "unknown"
-
-
-@dataclass(frozen=True)
-class PerfProbe:
-    """Whether perf can count any of some events here, with each event's status, or why not."""
-
-    perf: str | None
-    statuses: Mapping[str, str]
-    reason: str
-
-    @property
-    def can_count(self) -> bool:
-        return self.perf is not None and COUNTED in self.statuses.values()
-
-
-def probe(events: Sequence[str]) -> PerfProbe:
-    """Try ``perf stat`` with the run's own options on a trivial command (cached per process)."""
-    perf, why = find_perf()
-    if perf is None:
-        return PerfProbe(None, {}, why)
-    return _probe(perf, tuple(events))
-
-
-@functools.cache
-def _probe(perf: str, events: tuple[str, ...]) -> PerfProbe:
-    with tempfile.TemporaryDirectory(prefix="accel-perf-probe-") as folder:
-        control, ack, output = (os.path.join(folder, n) for n in ("ctl", "ack", "out.csv"))
-        os.mkfifo(control)
-        os.mkfifo(ack)
-        workload = [sys.executable, "-c", "pass"]
-        # Counters on from the start: which of the events count at all?
-        command = perf_command(perf, events, control, ack, output, workload, start_disabled=False)
-        try:
-            done = subprocess.run(
-                command,
-                capture_output=True,
-                text=True,
-                errors="replace",
-                timeout=PROBE_TIMEOUT_S,
-                env={**os.environ, **PERF_LOCALE},
-            )
-        except (OSError, subprocess.TimeoutExpired) as exc:
-            return PerfProbe(perf, {}, f"perf stat does not run ({perf}): {exc}")
-        try:
-            with open(output) as handle:
-                counts = parse_perf_csv(handle.read(), events)
-        except OSError:
-            counts = {}
-    statuses = {name: counts[name].status if name in counts else MISSING for name in events}
-    if COUNTED in statuses.values():
-        return PerfProbe(perf, statuses, "")
-    said = done.stderr.strip()
-    if "paranoid" in said or "Access to performance monitoring" in said:
-        level = _paranoid_level()
-        return PerfProbe(
-            perf,
-            statuses,
-            f"perf is not permitted to count here (kernel.perf_event_paranoid is {level}); "
-            "as root: sysctl kernel.perf_event_paranoid=1, or grant CAP_PERFMON",
-        )
-    if counts:
-        return PerfProbe(
-            perf, statuses, f"no requested event counts here: {absent_reason(statuses)}"
-        )
-    first = next((line.strip() for line in said.splitlines() if line.strip()), "no message")
-    return PerfProbe(
-        perf, statuses, f"perf stat does not run ({perf}, exit {done.returncode}): {first[:200]}"
-    )
 
 
 _PERF_NOTES = frozenset({"Events enabled", "Events disabled"})

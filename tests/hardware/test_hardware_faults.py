@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import subprocess
+import sys
 from pathlib import Path
 
 import accel.hardware as hw
@@ -213,3 +214,25 @@ def test_perf_wrapper_that_cannot_find_the_kernel_tool(monkeypatch):
     assert "WARNING: perf not found for kernel" in info.reasons["version"]
     assert info.can_count is False
     assert "paranoid" in info.reasons
+
+
+@pytest.mark.parametrize(
+    ("fixture", "can_count"),
+    [("perf_stat_kvm_guest.csv", False), ("perf_stat_baremetal_all_counted.csv", True)],
+)
+def test_can_count_means_a_hardware_event_counts(monkeypatch, fixture, can_count):
+    """A VM whose perf counts task-clock alone cannot count a cache miss: can_count is False."""
+    recorded = (FIXTURES / fixture).read_text()
+
+    def fake_run(argv, timeout=10.0):
+        if argv[1] == "--version":
+            return subprocess.CompletedProcess(argv, 0, "perf version 6.1.187\n", ""), None
+        Path(argv[argv.index("-o") + 1]).write_text(recorded)
+        return subprocess.CompletedProcess(argv, 0, "", ""), None
+
+    monkeypatch.setattr(perf, "run", fake_run)
+    monkeypatch.setenv("ACCEL_PERF", sys.executable)  # any executable file: run is faked
+    info = perf.read_perf("/nonexistent-root")
+    assert info.events["task-clock"] == "counted"
+    assert info.can_count is can_count
+    assert (info.events["cache-misses"] == "counted") is can_count
