@@ -12,6 +12,7 @@ returns the output on its device.
 
 from __future__ import annotations
 
+import functools
 import importlib
 import importlib.util
 import os
@@ -20,9 +21,14 @@ from dataclasses import dataclass, field
 from types import ModuleType
 from typing import Any
 
+from ._source import digest, files_digest
+
 KERNEL_NAMES: tuple[str, ...] = ("julia", "diffusion", "norm", "pi", "primes", "matmul")
 
 Inputs = dict[str, Any]
+
+#: The catalogue's folder: source files are named relative to it in version digests.
+_CATALOGUE_ROOT = os.path.dirname(os.path.abspath(__file__))
 
 
 #: The conventional implementation module for each backend: the pure-Python file serves
@@ -99,7 +105,6 @@ class KernelSpec:
     name: str
     title: str
     description: str
-    version: str
     presets: Mapping[str, Preset]
     dtypes: tuple[str, ...]
     make_inputs: Callable[..., Inputs]
@@ -113,6 +118,31 @@ class KernelSpec:
     package: str = ""
     dtype_aliases: Mapping[str, str] = field(default_factory=dict)
     memory_bytes: Callable[..., int] | None = None
+
+    @functools.cached_property
+    def version(self) -> str:
+        """A digest of the source that defines the kernel: the files of its package's
+        ``__init__.py`` and of the modules holding ``make_inputs``, ``reference`` and
+        ``check`` (inputs, reference, check), with what they import (see :mod:`._source`)."""
+        files = set()
+        for name in (self.package, *(getattr(f, "__module__", None) for f in self._spec_functions)):
+            spec = importlib.util.find_spec(name) if name else None
+            if spec is not None and spec.origin is not None and spec.origin.endswith(".py"):
+                files.add(spec.origin)
+        if not files:
+            raise LookupError(f"kernel {self.name!r}: no source found for its version")
+        return digest(*(files_digest(f, _CATALOGUE_ROOT) for f in sorted(files)))
+
+    @property
+    def _spec_functions(self) -> tuple[Callable[..., Any], ...]:
+        return (self.make_inputs, self.reference, self.check)
+
+    def version_for(self, backend: str) -> str:
+        """The version of the kernel's code on ``backend``: its spec and, where it has
+        one, the implementation's source. A stored run of another version is stale."""
+        if backend not in self.implementations:
+            return self.version
+        return digest(self.version, files_digest(self.implementation_path(backend), _CATALOGUE_ROOT))
 
     @property
     def default_dtype(self) -> str:
@@ -161,23 +191,91 @@ def extra_kernel_modules() -> dict[str, str]:
     return {module.rsplit(".", 1)[-1]: module for module in filter(None, names.split(","))}
 
 
+ENTRY_POINT_GROUP = "accel.kernels"
+
+#: Kernels defined in this process (``accel.Kernel(...)``), by name; the newest wins.
+_defined: dict[str, KernelSpec] = {}
+
+
+def define(kernel: KernelSpec) -> None:
+    """Make ``kernel`` known by its name in this process (``accel.Kernel`` calls it).
+
+    Defining a name again (a notebook cell run twice) replaces the old definition; a
+    catalogue kernel's name is refused.
+    """
+    if kernel.name in KERNEL_NAMES:
+        raise KernelDefinitionError(
+            f"kernel name {kernel.name!r} is taken by the catalogue's {kernel.name} kernel; "
+            "choose another name"
+        )
+    _defined[kernel.name] = kernel
+
+
+class KernelDefinitionError(ValueError):
+    """A kernel definition that cannot work; the message says what to change."""
+
+
+def entry_point_kernels() -> dict[str, Any]:
+    """Kernels that installed packages provide in the ``accel.kernels`` entry-point group.
+
+    In a package's ``pyproject.toml``::
+
+        [project.entry-points."accel.kernels"]
+        movavg = "mypackage.kernels:movavg"    # an accel.Kernel, a KernelSpec or a module with KERNEL
+    """
+    from importlib.metadata import entry_points
+
+    try:
+        found = entry_points(group=ENTRY_POINT_GROUP)
+    except Exception:  # a broken distribution in the environment
+        return {}
+    return {point.name: point for point in found}
+
+
 def kernel_names() -> list[str]:
-    """Every kernel name: the catalogue's, then any extra ones."""
-    return [*KERNEL_NAMES, *(n for n in extra_kernel_modules() if n not in KERNEL_NAMES)]
+    """Every kernel name: the catalogue's, those defined here, installed and extra ones."""
+    names = [*KERNEL_NAMES, *_defined, *entry_point_kernels(), *extra_kernel_modules()]
+    return list(dict.fromkeys(names))
 
 
 def get_kernel(name: str) -> KernelSpec:
-    """Return the catalogue entry for ``name``; unknown names list the valid ones."""
-    extras = extra_kernel_modules()
+    """Return the kernel called ``name``; unknown names list the valid ones.
+
+    Looked up in order: the catalogue, kernels defined in this process
+    (``accel.Kernel``), the ``accel.kernels`` entry points of installed packages,
+    and the modules named in ``ACCEL_EXTRA_KERNELS``.
+    """
     if name in KERNEL_NAMES:
-        module = importlib.import_module(f"{__name__}.{name}")
-    elif name in extras:
+        return importlib.import_module(f"{__name__}.{name}").KERNEL
+    if name in _defined:
+        return _defined[name]
+    points = entry_point_kernels()
+    if name in points:
+        return _entry_point_kernel(name, points[name])
+    extras = extra_kernel_modules()
+    if name in extras:
         return _extra_kernel(extras[name])
-    else:
+    raise UnknownKernelError(f"unknown kernel {name!r}; choose one of: {', '.join(kernel_names())}")
+
+
+def _entry_point_kernel(name: str, point: Any) -> KernelSpec:
+    """The kernel an entry point names; UnknownKernelError that says which package is at fault."""
+    where = f"the {ENTRY_POINT_GROUP} entry point {name!r} ({point.value})"
+    try:
+        loaded = point.load()
+    except Exception as exc:  # the package's code: missing, broken
         raise UnknownKernelError(
-            f"unknown kernel {name!r}; choose one of: {', '.join(kernel_names())}"
+            f"{where} gives no kernel ({type(exc).__name__}: {exc}); fix or uninstall "
+            f"{getattr(point.dist, 'name', 'its package')}"
+        ) from None
+    kernel = getattr(loaded, "KERNEL", loaded)
+    if not isinstance(kernel, KernelSpec):
+        raise UnknownKernelError(
+            f"{where} is a {type(kernel).__name__}, not an accel.Kernel or KernelSpec"
         )
-    return module.KERNEL
+    if kernel.name != name:
+        raise UnknownKernelError(f"{where} gives a kernel named {kernel.name!r}; the names must agree")
+    return kernel
 
 
 def _extra_kernel(module_name: str) -> KernelSpec:

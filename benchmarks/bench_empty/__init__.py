@@ -39,7 +39,6 @@ KERNEL = KernelSpec(
     name="bench_empty",
     title="empty kernel",
     description="does nothing: the timing loop's own cost per repetition (benchmarks only)",
-    version="1",
     presets={"S": Preset(1)},
     dtypes=("int64",),
     make_inputs=make_inputs,

@@ -146,7 +146,6 @@ def memory_bytes(size: int, dtype: str = "float64", **params: Any) -> int:
     return size * size * (2 * itemsize + 96)
 
 
-VERSION = "1"
 
 KERNEL = KernelSpec(
     name="diffusion",
@@ -155,7 +154,6 @@ KERNEL = KernelSpec(
         "5-point stencil, periodic boundaries; memory-bound "
         "(numpy = in-place buffers; the book's np.roll version is the variant numpy_roll)"
     ),
-    version=VERSION,
     presets={
         "S": Preset(64, {"steps": 50}),
         "M": Preset(256, {"steps": 100}),

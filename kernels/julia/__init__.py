@@ -76,7 +76,7 @@ def _iterate(zs: np.ndarray, c: complex, max_iter: int) -> np.ndarray:
 def reference(inputs: Inputs) -> np.ndarray:
     """Iteration counts computed in float64 by a plain NumPy loop (cached on disk)."""
     zs = inputs["zs"]
-    key = f"julia-split-v{VERSION}-{zs.size}-{zs.dtype}-{inputs['c']!r}-{inputs['max_iter']}"
+    key = f"julia-split-{KERNEL.version}-{zs.size}-{zs.dtype}-{inputs['c']!r}-{inputs['max_iter']}"
     key += f"-{float(zs.real.sum())!r}-{float(zs.imag.sum())!r}"
     return cached_array(key, lambda: _iterate(zs, inputs["c"], inputs["max_iter"]))
 
@@ -136,13 +136,11 @@ def memory_bytes(size: int, dtype: str = "complex128", **params: Any) -> int:
     return size * size * (itemsize + 112)
 
 
-VERSION = "1"
 
 KERNEL = KernelSpec(
     name="julia",
     title="Julia set",
     description="escape-time iteration on a complex grid; compute-bound, uneven cost per point",
-    version=VERSION,
     presets={
         "S": Preset(200, {"max_iter": 300}),
         "M": Preset(500, {"max_iter": 300}),

@@ -110,14 +110,12 @@ def memory_bytes(size: int, dtype: str = "float64", **params: Any) -> int:
     return size * size * (3 * np.dtype(DTYPES[dtype]).itemsize + 40)
 
 
-VERSION = "1"
 
 KERNEL = KernelSpec(
     name="matmul",
     title="Matrix multiply",
     description="dense n x n matrix product; compute-bound, where BLAS and GPUs shine "
     "(python and pypy run the naive triple loop: for contrast at small n only)",
-    version=VERSION,
     presets={
         "S": Preset(128),
         "M": Preset(512),

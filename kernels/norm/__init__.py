@@ -94,13 +94,11 @@ def memory_bytes(size: int, dtype: str = "float64", **params: Any) -> int:
     return size * (16 + np.dtype(DTYPES[dtype]).itemsize)
 
 
-VERSION = "1"
 
 KERNEL = KernelSpec(
     name="norm",
     title="Squared norm",
     description="sum of squares of a vector; memory-bound reduction",
-    version=VERSION,
     presets={
         "S": Preset(100_000),
         "M": Preset(10_000_000),

@@ -91,7 +91,7 @@ def _count_inside(samples: int, seed: int) -> int:
 def reference(inputs: Inputs) -> int:
     """The number of darts inside, computed by plain NumPy (cached on disk)."""
     samples, seed = inputs["samples"], stream_seed(inputs)
-    key = f"pi-v{VERSION}-{samples}-{seed}"
+    key = f"pi-{KERNEL.version}-{samples}-{seed}"
     return int(cached_array(key, lambda: np.array(_count_inside(samples, seed))))
 
 
@@ -150,14 +150,12 @@ def memory_bytes(size: int, dtype: str = "int64", **params: Any) -> int:
     return 64 << 20
 
 
-VERSION = "1"
 
 KERNEL = KernelSpec(
     name="pi",
     title="Monte Carlo pi",
     description="darts on a quarter circle from a counter-based generator; "
     "embarrassingly parallel integer work",
-    version=VERSION,
     presets={
         "S": Preset(100_000),
         "M": Preset(10_000_000),

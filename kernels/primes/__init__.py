@@ -71,7 +71,7 @@ def reference(inputs: Inputs) -> int:
     if numbers.size == 0:
         return 0
     low, high = int(numbers.min()), int(numbers.max())
-    key = f"primes-v{VERSION}-{numbers.size}-{low}-{high}-{int(numbers.sum())}"
+    key = f"primes-{KERNEL.version}-{numbers.size}-{low}-{high}-{int(numbers.sum())}"
     return int(
         cached_array(key, lambda: np.array(np.count_nonzero(prime_flags(low, high)[numbers - low])))
     )
@@ -129,7 +129,7 @@ def work(size: int, start: int = BOOK_START) -> Work:
 
     Computed by a sieve of smallest factors, once per range (cached on disk).
     """
-    key = f"primes-work-v{VERSION}-{start}-{size}"
+    key = f"primes-work-{KERNEL.version}-{start}-{size}"
     divisions = int(cached_array(key, lambda: np.array(trial_divisions(start, size))))
     return Work(flops=float(divisions), bytes=8.0 * size)
 
@@ -140,14 +140,12 @@ def memory_bytes(size: int, dtype: str = "int64", start: int = BOOK_START, **par
     return 32 * size + 4 * math.isqrt(max(0, int(start) + size))
 
 
-VERSION = "1"
 
 KERNEL = KernelSpec(
     name="primes",
     title="Primes by trial division",
     description="count primes in a range by trial division; integer division, "
     "very uneven cost per number",
-    version=VERSION,
     presets={
         "S": Preset(10_000, {"start": BOOK_START}, "the chapter's range A"),
         "M": Preset(100_000, {"start": BOOK_START}, "the chapter's range B"),

@@ -1,0 +1,151 @@
+"""Run records in a notebook: HTML tables (``_repr_html_``) and pandas DataFrames.
+
+Jupyter shows an object by calling its ``_repr_html_``; :class:`~accel.record.RunRecord`,
+:class:`Comparison` (what :func:`accel.compare` returns) and the selection that
+:func:`accel.fastest` returns all have one, built here from one jinja2 template
+(autoescaped: a failure's reason is shown as text, never as markup). ``to_pandas()``
+turns the same rows into a DataFrame; pandas is the optional ``notebook`` extra and is
+imported only there.
+
+>>> records = accel.compare(movavg, size=100_000)      # doctest: +SKIP
+>>> records                                           # a table in a notebook cell
+>>> records.to_pandas().sort_values("median_s")       # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from typing import TYPE_CHECKING, Any
+
+from .cli.format import seconds
+
+if TYPE_CHECKING:
+    from .record import RunRecord
+
+#: The DataFrame's columns, one row per record: what a notebook user sorts and plots by.
+COLUMNS = (
+    "kernel",
+    "backend",
+    "size",
+    "dtype",
+    "threads",
+    "status",
+    "median_s",
+    "end_to_end_s",
+    "first_call_s",
+    "stdev_s",
+    "repeats",
+    "check_passed",
+    "check",
+    "reason",
+    "implementation",
+    "machine",
+    "started_at",
+)
+
+_TEMPLATE = """\
+<table class="accel-records">
+<caption style="text-align:left">{{ caption }}</caption>
+<thead><tr>{% for h in headers %}<th style="text-align:left">{{ h }}</th>{% endfor %}</tr></thead>
+<tbody>
+{% for row in rows %}<tr>{% for cell in row %}<td style="text-align:left">{{ cell }}</td>{% endfor %}</tr>
+{% endfor %}</tbody>
+</table>
+{% for note in notes %}<p style="font-size:smaller">{{ note }}</p>{% endfor %}"""
+
+_HEADERS = ("backend", "status", "median", "end to end", "first call", "reps", "check or reason")
+
+
+def row(record: RunRecord) -> dict[str, Any]:
+    """One record as a flat dict of :data:`COLUMNS`."""
+    check = record.check or {}
+    samples = record.samples
+    return {
+        "kernel": record.kernel,
+        "backend": record.backend,
+        "size": record.size,
+        "dtype": record.dtype,
+        "threads": record.threads,
+        "status": record.status,
+        "median_s": record.median_s,
+        "end_to_end_s": record.end_to_end_s,
+        "first_call_s": record.first_call_s,
+        "stdev_s": samples.stdev if samples else None,
+        "repeats": samples.repeats if samples else 0,
+        "check_passed": check.get("passed"),
+        "check": check.get("detail", ""),
+        "reason": record.reason,
+        "implementation": getattr(record, "implementation", ""),
+        "machine": record.machine,
+        "started_at": record.started_at,
+    }
+
+
+def to_pandas(records: Iterable[RunRecord]) -> Any:
+    """A pandas DataFrame with one row per record and the columns of :data:`COLUMNS`."""
+    try:
+        import pandas
+    except ImportError:
+        from .errors import UsageError
+
+        raise UsageError(
+            "to_pandas() needs pandas: pip install 'accel-testbed[notebook]' (or pandas)"
+        ) from None
+    return pandas.DataFrame([row(r) for r in records], columns=list(COLUMNS))
+
+
+def _cells(record: RunRecord) -> list[str]:
+    detail = (record.check or {}).get("detail", "") if record.ok else record.reason
+    implementation = getattr(record, "implementation", "")
+    if implementation:
+        detail = f"{detail} [{implementation}]" if detail else implementation
+    samples = record.samples
+    return [
+        record.backend,
+        record.status,
+        seconds(record.median_s),
+        seconds(record.end_to_end_s),
+        seconds(record.first_call_s),
+        str(samples.repeats) if samples else "-",
+        detail,
+    ]
+
+
+def html_table(records: Sequence[RunRecord], notes: Sequence[str] = ()) -> str:
+    """An HTML table of ``records`` (a caption naming the kernel, size and dtype), and notes."""
+    import jinja2
+
+    first = records[0] if records else None
+    caption = (
+        f"{first.kernel}: size {first.size}, {first.dtype}, {first.threads} threads"
+        if first
+        else "no runs"
+    )
+    template = jinja2.Environment(autoescape=True).from_string(_TEMPLATE)
+    return template.render(
+        caption=caption, headers=_HEADERS, rows=[_cells(r) for r in records], notes=list(notes)
+    )
+
+
+class Comparison(list):
+    """The records of :func:`accel.compare`, in backend order: a list, shown as a table
+    in a notebook, with :meth:`to_pandas`, :meth:`ranked` and :meth:`plot`."""
+
+    def ranked(self) -> list[RunRecord]:
+        """The records that finished ok, fastest end to end first."""
+        return sorted((r for r in self if r.ok), key=lambda r: r.end_to_end_s or float("inf"))
+
+    def to_pandas(self) -> Any:
+        return to_pandas(self)
+
+    def plot(self, path: Any = None) -> Any:
+        """The comparison figure (a matplotlib Figure; also saved to ``path`` if given)."""
+        from .plots.command_line import local_machine
+        from .plots.compare_plot import draw_comparison
+
+        return draw_comparison(list(self), local_machine(), path)
+
+    def _repr_html_(self) -> str:
+        ranked = self.ranked()
+        notes = [f"fastest: {ranked[0].backend}"] if ranked else ["no run finished ok"]
+        return html_table(list(self), notes)
