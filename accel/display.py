@@ -17,7 +17,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, Any
 
-from .cli.format import seconds
+from .units import seconds
 
 if TYPE_CHECKING:
     from .record import RunRecord
@@ -48,8 +48,9 @@ _TEMPLATE = """\
 <caption style="text-align:left">{{ caption }}</caption>
 <thead><tr>{% for h in headers %}<th style="text-align:left">{{ h }}</th>{% endfor %}</tr></thead>
 <tbody>
-{% for row in rows %}<tr>{% for cell in row %}<td style="text-align:left">{{ cell }}</td>{% endfor %}</tr>
-{% endfor %}</tbody>
+{% for row in rows %}<tr>
+{% for cell in row %}<td style="text-align:left">{{ cell }}</td>{% endfor %}
+</tr>{% endfor %}</tbody>
 </table>
 {% for note in notes %}<p style="font-size:smaller">{{ note }}</p>{% endfor %}"""
 
@@ -60,25 +61,18 @@ def row(record: RunRecord) -> dict[str, Any]:
     """One record as a flat dict of :data:`COLUMNS`."""
     check = record.check or {}
     samples = record.samples
-    return {
-        "kernel": record.kernel,
-        "backend": record.backend,
-        "size": record.size,
-        "dtype": record.dtype,
-        "threads": record.threads,
-        "status": record.status,
-        "median_s": record.median_s,
-        "end_to_end_s": record.end_to_end_s,
-        "first_call_s": record.first_call_s,
-        "stdev_s": samples.stdev if samples else None,
-        "repeats": samples.repeats if samples else 0,
-        "check_passed": check.get("passed"),
-        "check": check.get("detail", ""),
-        "reason": record.reason,
-        "implementation": getattr(record, "implementation", ""),
-        "machine": record.machine,
-        "started_at": record.started_at,
-    }
+    found = {name: getattr(record, name, None) for name in COLUMNS[:9]}
+    found.update(
+        stdev_s=samples.stdev if samples else None,
+        repeats=samples.repeats if samples else 0,
+        check_passed=check.get("passed"),
+        check=check.get("detail", ""),
+        reason=record.reason,
+        implementation=getattr(record, "implementation", ""),
+        machine=record.machine,
+        started_at=record.started_at,
+    )
+    return found
 
 
 def to_pandas(records: Iterable[RunRecord]) -> Any:

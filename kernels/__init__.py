@@ -142,7 +142,9 @@ class KernelSpec:
         one, the implementation's source. A stored run of another version is stale."""
         if backend not in self.implementations:
             return self.version
-        return digest(self.version, files_digest(self.implementation_path(backend), _CATALOGUE_ROOT))
+        return digest(
+            self.version, files_digest(self.implementation_path(backend), _CATALOGUE_ROOT)
+        )
 
     @property
     def default_dtype(self) -> str:
@@ -221,7 +223,8 @@ def entry_point_kernels() -> dict[str, Any]:
     In a package's ``pyproject.toml``::
 
         [project.entry-points."accel.kernels"]
-        movavg = "mypackage.kernels:movavg"    # an accel.Kernel, a KernelSpec or a module with KERNEL
+        # an accel.Kernel, a KernelSpec or a module with KERNEL:
+        movavg = "mypackage.kernels:movavg"
     """
     from importlib.metadata import entry_points
 
@@ -274,7 +277,9 @@ def _entry_point_kernel(name: str, point: Any) -> KernelSpec:
             f"{where} is a {type(kernel).__name__}, not an accel.Kernel or KernelSpec"
         )
     if kernel.name != name:
-        raise UnknownKernelError(f"{where} gives a kernel named {kernel.name!r}; the names must agree")
+        raise UnknownKernelError(
+            f"{where} gives a kernel named {kernel.name!r}; the names must agree"
+        )
     return kernel
 
 

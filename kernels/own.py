@@ -131,7 +131,9 @@ class Kernel(KernelSpec):
                 f"kernel name {name!r} is taken by the catalogue's {name} kernel; choose another"
             )
         if not callable(inputs):
-            raise KernelDefinitionError(f"{name}: inputs must be a function of size, got {inputs!r}")
+            raise KernelDefinitionError(
+                f"{name}: inputs must be a function of size, got {inputs!r}"
+            )
         accepted = [p.name for p in _parameters(inputs)]
         if "size" not in accepted:
             raise KernelDefinitionError(
@@ -150,9 +152,7 @@ class Kernel(KernelSpec):
             name=name,
             title=name,
             description=description or f"your kernel {name} (defined with accel.Kernel)",
-            presets={
-                k: v if isinstance(v, Preset) else Preset(int(v)) for k, v in chosen.items()
-            },
+            presets={k: v if isinstance(v, Preset) else Preset(int(v)) for k, v in chosen.items()},
             dtypes=tuple(dtypes) if dtypes else ("float64",),
             make_inputs=self._make_inputs,
             reference=self._reference,
@@ -207,8 +207,9 @@ class Kernel(KernelSpec):
                 names.extend(GROUPS[backend])
             elif backend in NOT_DERIVABLE:
                 raise KernelDefinitionError(
-                    f"{self.name}: {backend} cannot run a Python function ({NOT_DERIVABLE[backend]}); "
-                    "use a catalogue-style kernel package for it (see docs/kernels.md)"
+                    f"{self.name}: {backend} cannot run a Python function "
+                    f"({NOT_DERIVABLE[backend]}); use a catalogue-style kernel package "
+                    "for it (see docs/kernels.md)"
                 )
             elif backend in BACKENDS:
                 names.append(backend)
@@ -309,7 +310,9 @@ class Kernel(KernelSpec):
     def default_dtype(self) -> str:
         return self.dtypes[0]
 
-    def _make_inputs(self, size: int, dtype: str | None = None, seed: int = 0, **params: Any) -> Inputs:
+    def _make_inputs(
+        self, size: int, dtype: str | None = None, seed: int = 0, **params: Any
+    ) -> Inputs:
         accepted = {p.name for p in _parameters(self.inputs)}
         arguments: dict[str, Any] = {"size": size, **params}
         if "seed" in accepted:
@@ -365,7 +368,9 @@ class Kernel(KernelSpec):
             what = problem if got is None else f"{got.dtype} values"
             return Verdict(False, float("inf"), f"output is not an array of numbers ({what})")
         if got.shape != expected.shape:
-            return Verdict(False, float("inf"), f"output shape {got.shape}, expected {expected.shape}")
+            return Verdict(
+                False, float("inf"), f"output shape {got.shape}, expected {expected.shape}"
+            )
         if got.size == 0:
             return Verdict(True, 0.0, "empty output, as the reference's")
         close = np.isclose(got, expected, rtol=self.rtol, atol=self.atol, equal_nan=True)

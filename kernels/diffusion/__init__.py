@@ -146,7 +146,6 @@ def memory_bytes(size: int, dtype: str = "float64", **params: Any) -> int:
     return size * size * (2 * itemsize + 96)
 
 
-
 KERNEL = KernelSpec(
     name="diffusion",
     title="2D diffusion",

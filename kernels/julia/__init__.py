@@ -136,7 +136,6 @@ def memory_bytes(size: int, dtype: str = "complex128", **params: Any) -> int:
     return size * size * (itemsize + 112)
 
 
-
 KERNEL = KernelSpec(
     name="julia",
     title="Julia set",

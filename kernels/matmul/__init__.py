@@ -110,7 +110,6 @@ def memory_bytes(size: int, dtype: str = "float64", **params: Any) -> int:
     return size * size * (3 * np.dtype(DTYPES[dtype]).itemsize + 40)
 
 
-
 KERNEL = KernelSpec(
     name="matmul",
     title="Matrix multiply",

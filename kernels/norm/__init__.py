@@ -94,7 +94,6 @@ def memory_bytes(size: int, dtype: str = "float64", **params: Any) -> int:
     return size * (16 + np.dtype(DTYPES[dtype]).itemsize)
 
 
-
 KERNEL = KernelSpec(
     name="norm",
     title="Squared norm",

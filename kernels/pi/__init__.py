@@ -150,7 +150,6 @@ def memory_bytes(size: int, dtype: str = "int64", **params: Any) -> int:
     return 64 << 20
 
 
-
 KERNEL = KernelSpec(
     name="pi",
     title="Monte Carlo pi",

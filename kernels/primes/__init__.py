@@ -140,7 +140,6 @@ def memory_bytes(size: int, dtype: str = "int64", start: int = BOOK_START, **par
     return 32 * size + 4 * math.isqrt(max(0, int(start) + size))
 
 
-
 KERNEL = KernelSpec(
     name="primes",
     title="Primes by trial division",

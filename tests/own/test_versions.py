@@ -11,11 +11,9 @@ import textwrap
 
 import numpy as np
 import pytest
-
 from accel.kernels import get_kernel
 from accel.kernels._source import files_digest, files_of
 from accel.kernels.own import Kernel
-
 
 IMPL = '''
     """Implementation."""
@@ -63,7 +61,11 @@ def test_files_of_follow_relative_imports_and_named_sources(package):
         ("impl.c", lambda t: t.replace("return 1", "return 2"), True),
         ("unrelated.py", lambda t: t.replace("1", "2"), False),
         ("impl.py", lambda t: t.replace('"""Implementation."""', '"""Changed words."""'), False),
-        ("impl.py", lambda t: t.replace("return scale(x) + 1", "return scale(x) + 1  # why"), False),
+        (
+            "impl.py",
+            lambda t: t.replace("return scale(x) + 1", "return scale(x) + 1  # why"),
+            False,
+        ),
         ("impl.py", lambda t: t.replace("def compute(x):", "\n\ndef compute(x):"), False),
     ],
 )
