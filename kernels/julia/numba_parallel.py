@@ -1,30 +1,12 @@
-"""Julia set with Numba ``prange``, scheduled in small chunks.
+"""Julia set with Numba ``prange``: interleaved blocks of points, an even share per thread.
 
-Points inside the set cost ``max_iter`` iterations and points outside only a few,
-so equal contiguous shares per thread would leave threads idle. Small chunks
-handed out dynamically (``numba.parallel_chunksize``) balance the load.
+Points inside the set cost ``max_iter`` iterations and points outside only a few, so
+equal contiguous shares would leave threads idle; each thread takes blocks from the
+whole grid instead (see ``_numba_escape``).
 """
 
-import numpy as np
-from numba import njit, parallel_chunksize, prange
+from numba import njit
 
-CHUNK_POINTS = 512
+from ._numba_escape import compute_with, iterate
 
-
-@njit(parallel=True, nogil=True)
-def _iterate(zs, c, max_iter, out):
-    for i in prange(zs.size):
-        z = zs[i]
-        n = 0
-        while abs(z) < 2 and n < max_iter:
-            z = z * z + c
-            n += 1
-        out[i] = n
-
-
-def compute(zs, c, max_iter):
-    """Iteration count per starting point (int32 array), on every thread Numba has."""
-    out = np.empty(zs.size, dtype=np.int32)
-    with parallel_chunksize(CHUNK_POINTS):
-        _iterate(zs, zs.dtype.type(c), max_iter, out)
-    return out
+compute = compute_with(njit(parallel=True, nogil=True)(iterate), parallel=True)

@@ -51,9 +51,10 @@ def test_julia_cu_iteration_uses_unfused_round_to_nearest_arithmetic(tmp_path):
         timeout=300,
     )
     counts = collections.Counter(PTX_ARITHMETIC.findall(ptx.read_text()))
-    # Per kernel, z*z + c is 4 multiplies and 4 adds; plain ones could become FMAs.
-    assert counts["add.rn.f64"] == 4 and counts["add.rn.f32"] == 4
-    assert counts["mul.rn.f64"] >= 4 and counts["mul.rn.f32"] >= 4
+    # Per kernel, a step is 3 multiplies and 5 adds (|z|^2, 2xy + ci, xx - yy + cr), the
+    # squares once more before the loop; plain ones could become FMAs.
+    assert counts["add.rn.f64"] >= 5 and counts["add.rn.f32"] >= 5
+    assert counts["mul.rn.f64"] >= 3 and counts["mul.rn.f32"] >= 3
     for plain in ("add.f64", "sub.f64", "add.f32", "sub.f32"):
         assert counts[plain] == 0, counts
 
@@ -62,7 +63,7 @@ NUMBA_PTX = """
 import collections, json, re
 from numba import cuda
 from accel.kernels.julia import numba_cuda
-signature = "void(complex128[::1], float64, float64, int64, int32[::1])"
+signature = "void(complex128[::1], float64, float64, int64, int32[::1], float64)"
 ptx, _ = cuda.compile_ptx(numba_cuda._kernel(False).py_func, signature, cc=(7, 5))
 pattern = re.compile(r"^\\s*((?:fma|mul|add|sub)(?:\\.rn)?\\.f(?:32|64))\\b", re.MULTILINE)
 print(json.dumps(collections.Counter(pattern.findall(ptx))))
@@ -88,5 +89,5 @@ def test_numba_cuda_julia_compiles_to_ptx_with_unfused_iteration():
     )
     assert result.returncode == 0, result.stderr
     counts = json.loads(result.stdout)
-    assert counts.get("add.rn.f64", 0) == 4 and counts.get("mul.rn.f64", 0) >= 4
+    assert counts.get("add.rn.f64", 0) >= 5 and counts.get("mul.rn.f64", 0) >= 3
     assert counts.get("add.f64", 0) == 0 and counts.get("sub.f64", 0) == 0, counts
