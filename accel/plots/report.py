@@ -17,7 +17,6 @@ figures as files in a folder beside it and links them by relative path.
 from __future__ import annotations
 
 import base64
-import html
 import os
 import tempfile
 from collections.abc import Callable, Sequence
@@ -256,78 +255,22 @@ def _section(
 
 # -- HTML --------------------------------------------------------------------------
 
-_CSS = """
-body { font-family: "DejaVu Sans", Verdana, sans-serif; font-size: 18px; line-height: 1.45;
-       max-width: 1280px; margin: 2em auto; padding: 0 1em; color: #111; }
-h1 { font-size: 2em; margin-bottom: 0.2em; }
-h2 { border-bottom: 2px solid #0072B2; padding-bottom: 0.2em; margin-top: 2em; }
-table { border-collapse: collapse; margin: 1em 0; font-size: 16px; }
-th, td { border: 1px solid #ccc; padding: 0.3em 0.6em; text-align: left; vertical-align: top; }
-th { background: #eef4fa; }
-figure { margin: 1.5em 0; }
-figure img { max-width: 100%; height: auto; display: block; }
-figcaption { color: #555; font-size: 16px; margin-top: 0.3em; }
-p.reading { font-size: 20px; background: #f6f6f6; border-left: 6px solid #E69F00;
-            padding: 0.6em 1em; }
-.meta, footer { color: #555; font-size: 15px; }
-"""
-
-
-def _html_table(headers: Sequence[str] | None, rows: Sequence[Sequence[str]]) -> str:
-    """A table; without ``headers``, a two-column one whose first column names each row."""
-    head = ""
-    if headers:
-        cells = "".join(f"<th>{html.escape(h)}</th>" for h in headers)
-        head = f"<thead><tr>{cells}</tr></thead>"
-    body = "".join(
-        "<tr>"
-        + "".join(
-            f"<th>{html.escape(cell)}</th>"
-            if not headers and i == 0
-            else f"<td>{html.escape(cell)}</td>"
-            for i, cell in enumerate(row)
-        )
-        + "</tr>"
-        for row in rows
-    )
-    return f"<table>{head}<tbody>{body}</tbody></table>"
-
-
-def _html_figure(figure: Figure) -> str:
-    caption = html.escape(figure.caption)
-    return (
-        f'<figure id="figure-{html.escape(figure.name)}"><img src="{figure.data_uri()}" '
-        f'alt="{caption}"><figcaption>{caption}</figcaption></figure>'
-    )
-
 
 def render_html(report: Report) -> str:
-    """The whole report as one HTML document that needs no other file and no network."""
-    machine = html.escape(report.machine.name)
-    parts = [
-        "<!DOCTYPE html>",
-        '<html lang="en"><head><meta charset="utf-8">',
-        f"<title>accel report: {machine}</title>",
-        f"<style>{_CSS}</style></head><body>",
-        "<h1>CPU and GPU, side by side</h1>",
-        f'<p class="meta">{html.escape(report.footer)}</p>',
-        '<section id="hardware"><h2>The machine</h2>',
-        _html_table(None, report.hardware),
-        "</section>",
-    ]
-    for section in report.sections:
-        parts.append(
-            f'<section id="kernel-{html.escape(section.kernel)}">'
-            f"<h2>{html.escape(section.kernel)}: {html.escape(section.title)}</h2>"
-        )
-        parts.append(_html_table(*section.table))
-        parts.extend(_html_figure(f) for f in section.figures)
-        parts.append(f'<p class="reading">{html.escape(section.reading)}</p></section>')
-    if report.roofline is not None:
-        parts.append('<section id="roofline"><h2>Roofline: every kernel</h2>')
-        parts.append(_html_figure(report.roofline) + "</section>")
-    parts.append(f"<footer><p>{html.escape(report.footer)}</p></footer></body></html>")
-    return "\n".join(parts) + "\n"
+    """The whole report as one HTML document that needs no other file and no network.
+
+    Drawn by the package's Jinja template ``templates/report.html.j2`` (its CSS in
+    ``templates/report.css``), every value escaped.
+    """
+    from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
+
+    environment = Environment(
+        loader=PackageLoader("accel.plots", "templates"),
+        autoescape=select_autoescape(["html", "html.j2"]),
+        undefined=StrictUndefined,
+        keep_trailing_newline=True,
+    )
+    return environment.get_template("report.html.j2").render(report=report)
 
 
 def write_html(report: Report, path: str | os.PathLike[str]) -> Path:

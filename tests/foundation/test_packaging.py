@@ -26,6 +26,29 @@ def test_every_package_folder_is_listed_for_installation():
     assert listed - found == set(), "listed packages that do not exist"
 
 
+def test_every_data_file_in_a_package_is_listed_as_package_data():
+    """A template or C source that the package reads at run time is installed with it."""
+    config = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["setuptools"]
+    data = config["package-data"]
+    packages = {}
+    for folder, name in FOLDERS.items():
+        for init in (ROOT / folder).rglob("__init__.py"):
+            parts = init.parent.relative_to(ROOT / folder).parts
+            packages[init.parent] = ".".join((name, *parts))
+    missing = []
+    for folder in packages:
+        for path in folder.rglob("*"):
+            if path.is_dir() or path.suffix in (".py", ".pyc") or "__pycache__" in path.parts:
+                continue
+            owner = max((f for f in packages if path.is_relative_to(f)), key=lambda f: len(f.parts))
+            if owner != folder:
+                continue  # a subpackage's file: checked with that package
+            patterns = data.get("*", []) + data.get(packages[folder], [])
+            if not any(path in folder.glob(pattern) for pattern in patterns):  # as setuptools
+                missing.append(f"{packages[folder]}: {path.relative_to(folder).as_posix()}")
+    assert missing == [], "add these to [tool.setuptools.package-data]"
+
+
 def test_no_generic_top_level_module_is_installed():
     result = subprocess.run(
         [

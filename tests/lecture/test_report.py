@@ -134,3 +134,24 @@ def test_the_chromium_check_sees_a_broken_figure_and_a_console_error(tmp_path, c
         e.get("type") == "error" and e["args"][0]["value"] == "drawn wrong"
         for e in loaded["errors"]
     )
+
+
+def test_every_value_in_the_html_report_is_escaped():
+    """A stored reason or kernel title is text, never markup: ``<not supported>`` stays visible."""
+    from accel.evidence import Machine
+    from accel.plots.report import KernelSection, Report, render_html
+
+    hostile = "<script>alert(1)</script> & <not supported>"
+    report = Report(
+        machine=Machine("feedf00d", None),
+        hardware=[("perf counters", hostile)],
+        sections=[
+            KernelSection("julia", hostile, (["backend", "check"], [["numpy", hostile]]), hostile)
+        ],
+        roofline=None,
+        footer=hostile,
+    )
+    page = render_html(report)
+    assert "<script" not in page and "<not supported>" not in page
+    escaped = "&lt;script&gt;alert(1)&lt;/script&gt; &amp; &lt;not supported&gt;"
+    assert page.count(escaped) == 6  # hardware row, title, cell, reading, top line, footer
