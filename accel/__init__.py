@@ -15,12 +15,14 @@ __version__ = "0.1.0"
 
 if TYPE_CHECKING:
     from .errors import AccelError, UsageError
+    from .kernels.own import Kernel
     from .record import RunRecord
     from .runner import compare, run
     from .selection import fastest
 
 __all__ = [
     "AccelError",
+    "Kernel",
     "RunRecord",
     "UsageError",
     "__version__",
@@ -36,6 +38,7 @@ _LAZY = {
     "RunRecord": "record",
     "AccelError": "errors",
     "UsageError": "errors",
+    "Kernel": "kernels.own",
 }
 
 

@@ -111,6 +111,10 @@ class RunRecord:
     started_at: str = ""
     wall_s: float | None = None
     stderr_tail: str = ""
+    #: The code that ran: the implementation module, or for a kernel defined with
+    #: accel.Kernel the function and how the backend ran it ("loop, compiled by
+    #: numba.njit (derived: one source with pypy, python)").
+    implementation: str = ""
     schema: int = SCHEMA_VERSION
 
     @property

@@ -18,7 +18,7 @@ import base64
 import sys
 from typing import Any
 
-from .kernels import KernelDefinitionError, define, get_kernel
+from .kernels import KernelDefinitionError, KernelSpec, define, get_kernel
 from .kernels.own import Kernel
 
 #: Pickled kernels by (id, version): a comparison ships the same kernel many times.
@@ -64,3 +64,13 @@ def receive(payload: dict[str, Any] | None) -> None:
             sys.path.insert(0, entry)
     kernel = cloudpickle.loads(base64.b64decode(payload["pickle"]))
     define(kernel)
+
+
+def implementation_note(kernel: KernelSpec, backend: str) -> str:
+    """What a record says about the code that ran on ``backend``: the module's name,
+    or for an accel.Kernel the function, how it ran and whether it was derived."""
+    if backend not in kernel.implementations:
+        return ""
+    if isinstance(kernel, Kernel):
+        return kernel.derivation(backend)
+    return str(kernel.implementations[backend])

@@ -45,6 +45,7 @@ def execute(spec: dict[str, Any]) -> RunRecord:
     from .backends import get_backend
     from .kernels import get_kernel
     from .measure import RepeatPolicy
+    from .ship import implementation_note, receive
 
     record = RunRecord(
         kernel=spec["kernel"],
@@ -63,7 +64,9 @@ def execute(spec: dict[str, Any]) -> RunRecord:
     backend.pinned = bool(spec.get("pinned"))
     started = time.perf_counter()
     try:
+        receive(spec.get("kernel_payload"))  # a kernel defined in the parent's __main__
         kernel = get_kernel(spec["kernel"])
+        record.implementation = implementation_note(kernel, record.backend)
         policy = RepeatPolicy(**spec.get("policy", {}))
         phases.run("setup", backend.configure, spec["threads"])
         compute = phases.run("setup", backend.load, kernel)

@@ -172,6 +172,15 @@ def _code_text(code: Any) -> str:
     return repr((marshal.dumps(code.co_code), consts, code.co_names, code.co_varnames))
 
 
+def global_names(code: Any) -> list[str]:
+    """The names ``code`` and the code nested in it (comprehensions, inner functions) use."""
+    names = list(code.co_names)
+    for const in code.co_consts:
+        if inspect.iscode(const):
+            names += global_names(const)
+    return list(dict.fromkeys(names))
+
+
 def function_text(function: Callable[..., Any]) -> str:
     """What defines ``function``'s behaviour: its syntax tree, or its bytecode without source.
 
@@ -188,7 +197,7 @@ def function_text(function: Callable[..., Any]) -> str:
         source = function_source(current)
         texts.append(python_text(source) if source else _code_text(current.__code__))
         module = current.__module__
-        for name in current.__code__.co_names:
+        for name in global_names(current.__code__):
             helper = current.__globals__.get(name)
             helper = getattr(helper, "py_func", helper)
             if inspect.isfunction(helper) and helper.__module__ == module:

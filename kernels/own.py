@@ -58,7 +58,7 @@ from . import (
     define,
 )
 from ._reference_cache import cached_array
-from ._source import digest, function_source, function_text
+from ._source import digest, function_source, function_text, global_names
 
 #: Backend names a user kernel may name: every backend accel has.
 BACKENDS: tuple[str, ...] = tuple(STANDARD_IMPLEMENTATIONS)
@@ -507,7 +507,7 @@ def _pypy_source(kernel: str, function: Callable[..., Any]) -> str:
                 "a notebook cell, or leave pypy out of implements()"
             )
         bodies.append(_without_decorators(source))
-        for name in current.__code__.co_names:
+        for name in global_names(current.__code__):
             if name in current.__globals__ and name not in seen:
                 value = current.__globals__[name]
                 value = getattr(value, "py_func", value)
