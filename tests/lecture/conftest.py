@@ -18,15 +18,11 @@ from __future__ import annotations
 import json
 import os
 import re
-import select
 import shutil
 import struct
 import subprocess
 import sys
-import tempfile
-import time
 import xml.etree.ElementTree as ET
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -342,125 +338,56 @@ def figures() -> type[FigureReader]:
     return FigureReader
 
 
-# -- headless Chromium over the DevTools protocol (a pipe, no extra package) -----------
+# -- headless Chromium, driven by Playwright ------------------------------------------
+
+SYSTEM_CHROMIUM = ("chromium", "chromium-browser")
 
 
 class Chromium:
-    """Chromium headless, driven over ``--remote-debugging-pipe`` (fds 3 and 4, NUL-framed)."""
+    """Opens pages in a headless Chromium and reports what a reader would see go wrong."""
 
-    def __init__(self, executable: str, profile: str) -> None:
-        to_browser_read, self._to_browser = os.pipe()
-        self._from_browser, from_browser_write = os.pipe()
-
-        def wire_pipes() -> None:
-            os.dup2(to_browser_read, 3)
-            os.dup2(from_browser_write, 4)
-
-        self.process = subprocess.Popen(
-            [executable, "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
-             "--no-first-run", "--disable-background-networking", "--disable-component-update",
-             "--disable-sync", "--remote-debugging-pipe", f"--user-data-dir={profile}",
-             "about:blank"],
-            preexec_fn=wire_pipes,
-            close_fds=False,
-            stdin=subprocess.DEVNULL,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )  # fmt: skip
-        os.close(to_browser_read)
-        os.close(from_browser_write)
-        self._buffer = b""
-        self._next_id = 0
-        self.messages: list[dict[str, Any]] = []
-
-    def _wait_for(self, wanted: Callable[[dict], bool], timeout: float) -> dict[str, Any]:
-        deadline = time.monotonic() + timeout
-        while True:
-            for message in self.messages:
-                if wanted(message):
-                    return message
-            left = deadline - time.monotonic()
-            if left <= 0:
-                raise TimeoutError("Chromium did not answer in time")
-            ready, _, _ = select.select([self._from_browser], [], [], left)
-            if not ready:
-                continue
-            chunk = os.read(self._from_browser, 1 << 20)
-            if not chunk:
-                raise EOFError("Chromium closed its DevTools pipe")
-            self._buffer += chunk
-            *complete, self._buffer = self._buffer.split(b"\0")
-            self.messages.extend(json.loads(raw) for raw in complete)
-
-    def call(self, method: str, params: dict | None = None, session: str | None = None) -> dict:
-        self._next_id += 1
-        ident = self._next_id
-        message: dict[str, Any] = {"id": ident, "method": method, "params": params or {}}
-        if session:
-            message["sessionId"] = session
-        os.write(self._to_browser, json.dumps(message).encode() + b"\0")
-        answer = self._wait_for(lambda m: m.get("id") == ident, 30)
-        assert "error" not in answer, answer
-        return answer["result"]
+    def __init__(self, browser: Any) -> None:
+        self.browser = browser
 
     def open(self, path: Path) -> dict[str, Any]:
-        """Load ``path``; return console/log errors and every image's natural size."""
-        target = self.call("Target.createTarget", {"url": "about:blank"})["targetId"]
-        session = self.call("Target.attachToTarget", {"targetId": target, "flatten": True})[
-            "sessionId"
-        ]
-        for domain in ("Runtime", "Log", "Page"):
-            self.call(f"{domain}.enable", session=session)
-        self.call("Page.navigate", {"url": path.resolve().as_uri()}, session=session)
-        self._wait_for(
-            lambda m: m.get("method") == "Page.loadEventFired" and m.get("sessionId") == session,
-            30,
+        """Load ``path``; return console/page errors and every image's natural size."""
+        page = self.browser.new_page()
+        errors: list[dict[str, str]] = []
+        page.on(
+            "console",
+            lambda message: (
+                errors.append({"type": message.type, "text": message.text})
+                if message.type in ("error", "assert")
+                else None
+            ),
         )
-        script = (
-            "JSON.stringify([...document.images].map(i => ({id: i.closest('figure')?.id, "
-            "complete: i.complete, width: i.naturalWidth, height: i.naturalHeight})))"
-        )
-        result = self.call(
-            "Runtime.evaluate", {"expression": script, "returnByValue": True}, session=session
-        )
-        images = json.loads(result["result"]["value"])
-        errors = [
-            m["params"]
-            for m in self.messages
-            if m.get("sessionId") == session
-            and (
-                m.get("method") == "Runtime.exceptionThrown"
-                or (
-                    m.get("method") == "Runtime.consoleAPICalled"
-                    and m["params"]["type"] in ("error", "assert")
-                )
-                or (
-                    m.get("method") == "Log.entryAdded" and m["params"]["entry"]["level"] == "error"
-                )
-            )
-        ]
-        return {"images": images, "errors": errors}
-
-    def close(self) -> None:
+        page.on("pageerror", lambda error: errors.append({"type": "exception", "text": str(error)}))
         try:
-            self.call("Browser.close")
-            self.process.wait(timeout=10)
-        except (OSError, EOFError, TimeoutError, subprocess.TimeoutExpired, AssertionError):
-            self.process.kill()
-            self.process.wait()
-        os.close(self._to_browser)
-        os.close(self._from_browser)
+            page.goto(path.resolve().as_uri(), wait_until="load")
+            images = page.evaluate(
+                "[...document.images].map(i => ({id: i.closest('figure')?.id, "
+                "complete: i.complete, width: i.naturalWidth, height: i.naturalHeight}))"
+            )
+        finally:
+            page.close()
+        return {"images": images, "errors": errors}
 
 
 @pytest.fixture(scope="session")
 def chromium():
-    """A headless Chromium (Debian's ``chromium``); skipped with the reason where missing."""
-    executable = shutil.which("chromium") or shutil.which("chromium-browser")
+    """The system's headless Chromium under Playwright (no browser download).
+
+    Skipped with the reason where Chromium or the playwright package is missing.
+    """
+    executable = next(filter(None, map(shutil.which, SYSTEM_CHROMIUM)), None)
     if executable is None:
         pytest.skip("chromium is not installed (.ci/run installs it: apt-get install chromium)")
-    with tempfile.TemporaryDirectory(prefix="accel-chromium-") as profile:
-        browser = Chromium(executable, profile)
+    sync_api = pytest.importorskip(
+        "playwright.sync_api", reason="playwright is not installed (pip install -e '.[dev]')"
+    )
+    with sync_api.sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=executable, args=["--no-sandbox"])
         try:
-            yield browser
+            yield Chromium(browser)
         finally:
             browser.close()
