@@ -2,7 +2,7 @@
 
 Jupyter shows an object by calling its ``_repr_html_``; :class:`~accel.record.RunRecord`,
 :class:`Comparison` (what :func:`accel.compare` returns) and the selection that
-:func:`accel.fastest` returns all have one, built here from one jinja2 template
+:func:`accel.fastest` returns all have one, built here with :func:`accel.tables.html`
 (autoescaped: a failure's reason is shown as text, never as markup). ``to_pandas()``
 turns the same rows into a DataFrame; pandas is the optional ``notebook`` extra and is
 imported only there.
@@ -17,6 +17,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, Any
 
+from .tables import html
 from .units import seconds
 
 if TYPE_CHECKING:
@@ -42,17 +43,6 @@ COLUMNS = (
     "machine",
     "started_at",
 )
-
-_TEMPLATE = """\
-<table class="accel-records">
-<caption style="text-align:left">{{ caption }}</caption>
-<thead><tr>{% for h in headers %}<th style="text-align:left">{{ h }}</th>{% endfor %}</tr></thead>
-<tbody>
-{% for row in rows %}<tr>
-{% for cell in row %}<td style="text-align:left">{{ cell }}</td>{% endfor %}
-</tr>{% endfor %}</tbody>
-</table>
-{% for note in notes %}<p style="font-size:smaller">{{ note }}</p>{% endfor %}"""
 
 _HEADERS = ("backend", "status", "median", "end to end", "first call", "reps", "check or reason")
 
@@ -107,17 +97,19 @@ def _cells(record: RunRecord) -> list[str]:
 
 def html_table(records: Sequence[RunRecord], notes: Sequence[str] = ()) -> str:
     """An HTML table of ``records`` (a caption naming the kernel, size and dtype), and notes."""
-    import jinja2
-
     first = records[0] if records else None
     caption = (
         f"{first.kernel}: size {first.size}, {first.dtype}, {first.threads} threads"
         if first
         else "no runs"
     )
-    template = jinja2.Environment(autoescape=True).from_string(_TEMPLATE)
-    return template.render(
-        caption=caption, headers=_HEADERS, rows=[_cells(r) for r in records], notes=list(notes)
+    return html(
+        _HEADERS,
+        [_cells(r) for r in records],
+        caption=caption,
+        notes=notes,
+        css_class="accel-records",
+        align_left=True,
     )
 
 

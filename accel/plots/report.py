@@ -31,7 +31,7 @@ from ..evidence import Machine
 from ..kernels import UnknownKernelError, get_kernel
 from ..record import RunRecord
 from ..store import Store
-from ..tables import compare_rows, markdown, markdown_cell
+from ..tables import compare_rows, markdown, markdown_cell, templates
 from ..units import memory, rate
 from .compare_plot import draw_comparison
 from .counters_plot import draw_counters
@@ -259,18 +259,10 @@ def _section(
 def render_html(report: Report) -> str:
     """The whole report as one HTML document that needs no other file and no network.
 
-    Drawn by the package's Jinja template ``templates/report.html.j2`` (its CSS in
-    ``templates/report.css``), every value escaped.
+    Drawn by the package's Jinja template ``accel/templates/report.html.j2`` (its CSS in
+    ``report.css``, its tables those of :func:`accel.tables.html`), every value escaped.
     """
-    from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
-
-    environment = Environment(
-        loader=PackageLoader("accel.plots", "templates"),
-        autoescape=select_autoescape(["html", "html.j2"]),
-        undefined=StrictUndefined,
-        keep_trailing_newline=True,
-    )
-    return environment.get_template("report.html.j2").render(report=report)
+    return templates().get_template("report.html.j2").render(report=report)
 
 
 def write_html(report: Report, path: str | os.PathLike[str]) -> Path:

@@ -77,3 +77,39 @@ def test_on_a_terminal_rich_draws_the_table_with_the_same_cells():
     assert "─" in drawn  # a rule under the headers
     for cell in [*HEADERS, *ROWS[0], *ROWS[1]]:
         assert cell in drawn
+
+
+def test_an_html_table_is_parsed_back_to_its_cells_with_markup_kept_as_text():
+    from html.parser import HTMLParser
+
+    class Cells(HTMLParser):
+        def __init__(self) -> None:
+            super().__init__()
+            self.rows: list[list[tuple[str, str]]] = []
+            self.tag = ""
+
+        def handle_starttag(self, tag, attrs):
+            if tag == "tr":
+                self.rows.append([])
+            elif tag in ("th", "td"):
+                self.tag = tag
+                self.rows[-1].append((tag, ""))
+
+        def handle_data(self, data):
+            if self.tag and self.rows:
+                kind, text = self.rows[-1][-1]
+                self.rows[-1][-1] = (kind, text + data)
+
+        def handle_endtag(self, tag):
+            if tag in ("th", "td"):
+                self.tag = ""
+
+    parsed = Cells()
+    parsed.feed(tables.html(HEADERS, ROWS, notes=["<b>not bold</b>"]))
+    assert parsed.rows == [
+        [("th", h) for h in HEADERS],
+        *([("td", cell) for cell in row] for row in ROWS),
+    ]
+    page = tables.html(None, [["CPU", "<x>"]], align_left=True)
+    assert '<th style="text-align:left">CPU</th><td style="text-align:left">&lt;x&gt;</td>' in page
+    assert "&lt;b&gt;not bold&lt;/b&gt;" in tables.html(HEADERS, ROWS, notes=["<b>not bold</b>"])
