@@ -11,6 +11,7 @@ notebook views and the tests all build their tables here.
 from __future__ import annotations
 
 import functools
+import re
 import sys
 from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, Any, TextIO
@@ -42,8 +43,10 @@ def text(headers: Sequence[str], rows: Rows) -> str:
 
 
 def markdown_cell(value: str) -> str:
-    """Text safe in a Markdown table cell: ``|`` escaped, ``<not supported>`` kept visible."""
-    return value.replace("|", "\\|").replace("<", "&lt;").replace(">", "&gt;").replace("\n", " ")
+    """Text safe in a Markdown table cell, on one line: ``|`` escaped, and a ``<`` that
+    would open an HTML tag (``<not supported>``) written as ``&lt;`` so it stays visible;
+    ``<= 1.15x`` stays as it is."""
+    return re.sub(r"<(?=[A-Za-z/!?])", "&lt;", value.replace("|", "\\|").replace("\n", " "))
 
 
 def markdown(headers: Sequence[str], rows: Rows) -> list[str]:

@@ -20,6 +20,7 @@ from typing import Any
 from accel import __version__
 from accel.backends.base import distribution_versions
 from accel.record import RunRecord
+from accel.tables import markdown
 
 from .rounds import best_median, cpu_share
 from .session import Session
@@ -101,27 +102,20 @@ def to_json(session: Session, command: str, machine: dict[str, Any]) -> dict[str
     }
 
 
-def _cell(text: str) -> str:
-    return text.replace("|", "\\|").replace("\n", " ")
-
-
 def _verdict(result: Result) -> str:
     return {"pass": "pass", "fail": "**FAIL**"}.get(result.status, result.status)
 
 
 def markdown_table(results: Sequence[Result]) -> str:
     """One row per target: name, claim, figure, limit, verdict, and why when not a pass."""
-    lines = [
-        "| target | claim | measured | limit | verdict | why (when not a pass) |",
-        "| --- | --- | --- | --- | --- | --- |",
-    ]
+    rows = []
     for r in results:
         measured = "-" if r.value is None else quantity(r.value, r.unit)
         bound = ">=" if r.better == "higher" else "<="
         limit = f"{bound} {quantity(r.limit, r.unit)}"
-        cells = [r.name, r.claim, measured, limit, _verdict(r), r.explanation]
-        lines.append("| " + " | ".join(_cell(c) for c in cells) + " |")
-    return "\n".join(lines)
+        rows.append([r.name, r.claim, measured, limit, _verdict(r), r.explanation])
+    headers = ["target", "claim", "measured", "limit", "verdict", "why (when not a pass)"]
+    return "\n".join(markdown(headers, rows))
 
 
 def to_markdown(data: dict[str, Any], results: Sequence[Result]) -> str:

@@ -60,7 +60,10 @@ def test_a_text_table_aligns_every_column_two_spaces_after_the_widest_cell():
 def test_a_markdown_table_escapes_what_markdown_would_eat():
     lines = tables.markdown(HEADERS, ROWS)
     assert lines[:2] == ["| backend | median | check |", "|---|---|---|"]
-    assert lines[3] == "| python | 2.94 s | a \\| b &lt;x&gt; |"
+    assert lines[3] == "| python | 2.94 s | a \\| b &lt;x> |"
+    assert tables.markdown_cell("<= 1.15x\nover <not supported>") == (
+        "<= 1.15x over &lt;not supported>"
+    )
 
 
 def test_off_a_terminal_a_shown_table_is_the_plain_text_one():
