@@ -1,9 +1,9 @@
 """Progress of a comparison or a sweep, on stderr: which run, i of N, and how long so far.
 
 Shown when stderr is a terminal, or always with ``--progress``; never on stdout, so
-``--json`` stays clean. On a terminal a live bar is redrawn in place (with the running
-seconds of the current run) and every finished run leaves one line; elsewhere each
-run writes a line when it starts and one when it ends::
+``--json`` stays clean. On a terminal a live bar (drawn by rich) is redrawn in place,
+with the running seconds of the current run, and every finished run leaves one line;
+elsewhere each run writes a plain line when it starts and one when it ends::
 
     [3/12] julia numba_cpu size 200 ...
     [3/12] julia numba_cpu size 200: ok, median 8.03 ms (1.9 s)
@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import signal
 import sys
-import threading
 import time
 from collections.abc import Iterable, Iterator, Sequence
 from typing import Any, TextIO
@@ -37,7 +36,11 @@ def wanted(always: bool = False, stream: TextIO | None = None) -> bool:
 
 
 class Progress:
-    """Reports runs 1..N of a comparison or sweep to ``stream`` (default stderr)."""
+    """Reports runs 1..N of a comparison or sweep to ``stream`` (default stderr).
+
+    On a terminal, rich draws the bar (redrawn in place, below the finished runs'
+    lines, and gone when the plan ends); elsewhere every line is plain text.
+    """
 
     def __init__(self, total: int, *, enabled: bool, stream: TextIO | None = None) -> None:
         self.total = total
@@ -47,9 +50,8 @@ class Progress:
         self.done = 0
         self._what = ""
         self._started = 0.0
-        self._lock = threading.Lock()
-        self._stop = threading.Event()
-        self._ticker: threading.Thread | None = None
+        self._bar: Any = None  # a rich.progress.Progress while the plan runs on a terminal
+        self._task: Any = None
 
     def start(self, kernel: str, backend: str, size: int) -> None:
         """A run begins: say which, and (on a terminal) keep its seconds ticking."""
@@ -60,10 +62,13 @@ class Progress:
         if not self.live:
             self._write(f"{self._what} ...\n")
             return
-        self._redraw()
-        if self._ticker is None:
-            self._ticker = threading.Thread(target=self._tick, daemon=True)
-            self._ticker.start()
+        if self._bar is None:
+            self._bar = _live_bar(self.stream)
+            self._task = self._bar.add_task("", total=self.total or None)
+            self._bar.start()
+        self._bar.update(
+            self._task, description=self._what, completed=self.done, since=self._started
+        )
 
     def finish(self, record: RunRecord) -> None:
         """The run ended: one permanent line with its status and median."""
@@ -76,46 +81,53 @@ class Progress:
             outcome += f", median {seconds(record.median_s)}"
         elif record.reason:
             outcome += f": {record.reason[:80]}"
-        with self._lock:
-            self._clear()
-            self._write(f"{self._what}: {outcome} ({seconds(took)})\n")
-            self._what = ""
+        line = f"{self._what}: {outcome} ({seconds(took)})"
+        self._what = ""
+        if self._bar is None:
+            self._write(line + "\n")
+            return
+        self._bar.console.print(line, markup=False, highlight=False, soft_wrap=True)
+        self._bar.update(self._task, completed=self.done)
 
     def close(self) -> None:
-        """Stop the ticker and leave the terminal line clean (also after Ctrl-C)."""
-        self._stop.set()
-        if self._ticker is not None:
-            self._ticker.join()
-            self._ticker = None
-        if self.live:
-            with self._lock:
-                self._clear()
-                if self._what:  # interrupted mid-run: say where
-                    self._write(f"{self._what}: interrupted\n")
-                    self._what = ""
-
-    def _bar(self) -> str:
-        filled = round(BAR_WIDTH * self.done / self.total) if self.total else BAR_WIDTH
-        return "#" * filled + "." * (BAR_WIDTH - filled)
-
-    def _redraw(self) -> None:
-        with self._lock:
-            if self._what:
-                running = f"{time.monotonic() - self._started:.1f} s"
-                self._clear()
-                self._write(f"[{self._bar()}] {self._what} ... {running}")
-
-    def _tick(self) -> None:
-        while not self._stop.wait(TICK_S):
-            self._redraw()
-
-    def _clear(self) -> None:
-        if self.live:
-            self._write("\r\x1b[K")
+        """Take the bar away and leave the terminal clean (also after Ctrl-C)."""
+        if self._bar is None:
+            return
+        if self._what:  # interrupted mid-run: say where
+            self._bar.console.print(
+                f"{self._what}: interrupted", markup=False, highlight=False, soft_wrap=True
+            )
+            self._what = ""
+        self._bar.stop()
+        self._bar = None
 
     def _write(self, text: str) -> None:
         self.stream.write(text)
         self.stream.flush()
+
+
+def _live_bar(stream: TextIO) -> Any:
+    """rich's live progress bar on ``stream``: the bar, which run, its running seconds."""
+    from rich.console import Console
+    from rich.progress import BarColumn, ProgressColumn, TextColumn
+    from rich.progress import Progress as Bar
+    from rich.text import Text
+
+    class RunSeconds(ProgressColumn):
+        """Seconds since the current run started (the ``since`` field), not since the plan."""
+
+        def render(self, task: Any) -> Text:
+            since = task.fields.get("since")
+            return Text("" if since is None else f"{time.monotonic() - since:.1f} s")
+
+    return Bar(
+        BarColumn(bar_width=BAR_WIDTH),
+        TextColumn("{task.description} ...", markup=False),
+        RunSeconds(),
+        console=Console(file=stream),
+        transient=True,
+        refresh_per_second=1 / TICK_S,
+    )
 
 
 def measured_runs(

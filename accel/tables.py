@@ -103,13 +103,20 @@ def rich_table(headers: Sequence[str], rows: Rows, *, title: str | None = None) 
     Displayed as it is by a terminal's console and by a Jupyter notebook.
     """
     from rich import box
-    from rich.table import Table
+    from rich.table import Column, Table
+    from rich.text import Text
 
-    drawn = Table(*headers, title=title, box=box.SIMPLE_HEAD, header_style="bold")
-    drawn.show_edge = False
-    drawn.pad_edge = False
+    drawn = Table(
+        *(Column(header=Text(h)) for h in headers),
+        title=title,
+        box=box.SIMPLE_HEAD,
+        header_style="bold",
+        show_edge=False,
+        pad_edge=False,
+        padding=(0, 1, 0, 0),  # with the box's blank column rule: two spaces, as in text()
+    )
     for row in rows:
-        drawn.add_row(*row)
+        drawn.add_row(*(Text(cell) for cell in row))  # cells are text, never rich markup
     return drawn
 
 
