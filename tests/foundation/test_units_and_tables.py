@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import io
+from html import escape
 
+import pytest
 from accel.hardware.render import fmt_bytes
 
 from accel import tables, units
@@ -116,3 +118,20 @@ def test_an_html_table_is_parsed_back_to_its_cells_with_markup_kept_as_text():
     page = tables.html(None, [["CPU", "<x>"]], align_left=True)
     assert '<th style="text-align:left">CPU</th><td style="text-align:left">&lt;x&gt;</td>' in page
     assert "&lt;b&gt;not bold&lt;/b&gt;" in tables.html(HEADERS, ROWS, notes=["<b>not bold</b>"])
+
+
+@pytest.mark.slow
+def test_in_a_notebook_a_shown_table_is_drawn_as_html_by_rich():
+    nbformat = pytest.importorskip("nbformat", reason="nbformat is not installed")
+    nbclient = pytest.importorskip("nbclient", reason="nbclient is not installed")
+    pytest.importorskip("ipykernel", reason="ipykernel is not installed")
+    notebook = nbformat.v4.new_notebook()
+    code = f"from accel import tables\ntables.show({HEADERS!r}, {ROWS!r})"
+    notebook.cells.append(nbformat.v4.new_code_cell(code))
+    nbclient.NotebookClient(notebook, timeout=120, kernel_name="python3").execute()
+    (shown,) = notebook.cells[0].outputs
+    assert shown.output_type == "display_data"  # a rich display, not printed text
+    page = shown.data["text/html"]
+    assert page.startswith("<pre") and '<span style="font-weight: bold">backend' in page
+    for cell in ROWS[1]:
+        assert escape(cell, quote=False) in page
