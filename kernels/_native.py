@@ -13,6 +13,12 @@ fastmath) and CPython compute it, so C and Numba results agree bit for bit; left
 GCC fuses them into FMA instructions on CPUs that have them (Julia in complex64 at
 size S then differs from Numba at 18 points).
 
+A kernel's ``c_native.py`` declares its C functions once, as a :class:`NativeFunctions`,
+and the same declaration serves ``c_native`` (serial) and, through
+:meth:`NativeFunctions.openmp`, ``c_openmp`` (built with ``-fopenmp``). The library is
+compiled, or found in the cache, at the first call, so a run record's first-call time
+includes compiling, as Numba's includes JIT compiling.
+
 >>> from accel.kernels._native import load_library, pointer   # doctest: +SKIP
 >>> library = load_library("kernels/julia/c_native.c")          # doctest: +SKIP
 """
@@ -20,14 +26,16 @@ size S then differs from Numba at 18 points).
 from __future__ import annotations
 
 import ctypes
+import dataclasses
 import functools
 import hashlib
 import os
 import shutil
 import subprocess
 import tempfile
+from collections.abc import Callable, Hashable, Mapping, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     import numpy as np
@@ -243,3 +251,58 @@ def pointer(array: np.ndarray) -> ctypes.c_void_p:
     if not array.flags.c_contiguous:
         raise ValueError("array is not C-contiguous; pass numpy.ascontiguousarray(array)")
     return ctypes.c_void_p(array.ctypes.data)
+
+
+#: C types for :class:`CFunction` signatures, by the names kernels use.
+POINTER, INT32, INT64 = ctypes.c_void_p, ctypes.c_int32, ctypes.c_int64
+DOUBLE, FLOAT, INT = ctypes.c_double, ctypes.c_float, ctypes.c_int
+
+
+@dataclasses.dataclass(frozen=True)
+class CFunction:
+    """One C function of a kernel's source: its name and its ctypes signature."""
+
+    name: str
+    argtypes: Sequence[Any]
+    restype: Any = None
+
+
+class NativeFunctions:
+    """The C functions of one source file, built and declared at the first call.
+
+    ``functions`` maps a key (a NumPy dtype, or any name) to a :class:`CFunction`;
+    ``native[key]`` is that function, callable with its declared ctypes signature.
+    The first lookup compiles the source (or finds it in the cache) and declares every
+    function; later lookups cost a dict access.
+
+    >>> NATIVE = NativeFunctions(                          # doctest: +SKIP
+    ...     "c_native.c", {"count": CFunction("primes_count", (POINTER, INT64), INT64)}
+    ... )
+    >>> NATIVE["count"](pointer(numbers), numbers.size)   # doctest: +SKIP
+    """
+
+    def __init__(
+        self,
+        source: str | os.PathLike,
+        functions: Mapping[Hashable, CFunction],
+        *,
+        openmp: bool = False,
+    ) -> None:
+        self.source = Path(source)
+        self.functions = dict(functions)
+        self.is_openmp = openmp
+        self._declared: dict[Hashable, Callable[..., Any]] = {}
+
+    def openmp(self) -> NativeFunctions:
+        """The same functions from the library built with ``-fopenmp`` (for c_openmp)."""
+        return NativeFunctions(self.source, self.functions, openmp=True)
+
+    def __getitem__(self, key: Hashable) -> Callable[..., Any]:
+        if not self._declared:
+            library = load_library(self.source, openmp=self.is_openmp)
+            for name, declared in self.functions.items():
+                function = getattr(library, declared.name)
+                function.argtypes = list(declared.argtypes)
+                function.restype = declared.restype
+                self._declared[name] = function
+        return self._declared[key]

@@ -4,6 +4,6 @@ One team of threads for the whole call; each step's rows are split statically am
 them (as numba_parallel's ``prange``); the thread count comes from OMP_NUM_THREADS.
 """
 
-from .c_native import compute_with
+from .c_native import NATIVE, compute_with
 
-compute = compute_with(openmp=True)
+compute = compute_with(NATIVE.openmp())

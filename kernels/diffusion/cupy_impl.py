@@ -14,14 +14,9 @@ KERNELS = {
 }
 
 
-def _kernel(dtype: np.dtype) -> cupy.RawKernel:
-    """The step kernel for ``dtype`` from ``diffusion.cu``."""
-    return cupy_function(SOURCE, KERNELS[dtype])
-
-
 def compute(grid: cupy.ndarray, steps: int, dt: float, D: float) -> cupy.ndarray:
     """The grid after ``steps`` steps, as a new CuPy array of the input's dtype."""
-    kernel = _kernel(grid.dtype)
+    kernel = cupy_function(SOURCE, KERNELS[grid.dtype])
     current, spare = grid.copy(), cupy.empty_like(grid)
     rows, cols = grid.shape
     blocks, threads = launch_config(grid.size, cupy_device_limits())

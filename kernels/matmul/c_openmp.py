@@ -4,6 +4,6 @@ Threads share the blocks of 64 rows of C statically, as numba_parallel does; the
 thread count comes from OMP_NUM_THREADS.
 """
 
-from .c_native import compute_with
+from .c_native import NATIVE, compute_with
 
-compute = compute_with(openmp=True)
+compute = compute_with(NATIVE.openmp())

@@ -4,6 +4,6 @@ Threads share the vector's blocks statically and OpenMP adds their totals
 (``reduction(+ : total)``); the thread count comes from OMP_NUM_THREADS.
 """
 
-from .c_native import compute_with
+from .c_native import NATIVE, compute_with
 
-compute = compute_with(openmp=True)
+compute = compute_with(NATIVE.openmp())

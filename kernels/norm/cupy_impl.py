@@ -14,14 +14,9 @@ KERNELS = {
 }
 
 
-def _kernel(dtype: np.dtype) -> cupy.RawKernel:
-    """The reduction kernel for ``dtype`` from ``norm.cu``."""
-    return cupy_function(SOURCE, KERNELS[dtype])
-
-
 def compute(v: cupy.ndarray) -> cupy.ndarray:
     """The sum of the squares of the elements of ``v``, as a one-element CuPy array."""
     out = cupy.zeros(1, dtype=v.dtype)
     blocks, threads = launch_config(max(v.size, 1), cupy_device_limits())
-    _kernel(v.dtype)((blocks,), (threads,), (v, np.int64(v.size), out))
+    cupy_function(SOURCE, KERNELS[v.dtype])((blocks,), (threads,), (v, np.int64(v.size), out))
     return out

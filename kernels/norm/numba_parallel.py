@@ -1,20 +1,11 @@
-"""Squared norm with Numba ``prange``: each thread sums its share, then the shares are added.
-
-Numba recognises ``total +=`` in a ``prange`` loop as a reduction: every thread keeps
-its own partial sum (vectorised as in ``numba_cpu``) and they are combined at the end.
-"""
+"""Squared norm with Numba ``prange``: each thread sums its share, then the shares are added."""
 
 import numpy as np
-from numba import njit, prange
+from numba import njit
 
+from ._numba_sum import FASTMATH, norm_squared
 
-@njit(parallel=True, nogil=True, fastmath={"reassoc"})
-def _norm_squared(v):
-    total = 0.0
-    for i in prange(v.size):
-        x = np.float64(v[i])
-        total += x * x
-    return total
+_norm_squared = njit(parallel=True, nogil=True, fastmath=FASTMATH)(norm_squared)
 
 
 def compute(v: np.ndarray) -> float:

@@ -4,6 +4,6 @@ The threads share the darts in equal static blocks (every dart costs the same);
 the thread count comes from OMP_NUM_THREADS.
 """
 
-from .c_native import compute_with
+from .c_native import NATIVE, compute_with
 
-compute = compute_with(openmp=True)
+compute = compute_with(NATIVE.openmp())

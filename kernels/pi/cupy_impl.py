@@ -4,25 +4,21 @@ The kernel is compiled by NVRTC on first use (CuPy caches it on disk); the grid
 comes from :func:`accel.kernels._cuda.launch_config` for the current device.
 """
 
-import functools
 from pathlib import Path
 
 import cupy
 import numpy as np
 
-from .._cuda import cuda_source, cupy_device_limits, launch_config
+from .._cuda import cupy_device_limits, cupy_function, launch_config
 
 SOURCE = Path(__file__).with_name("pi.cu")
-
-
-@functools.cache
-def _kernel() -> cupy.RawKernel:
-    return cupy.RawKernel(cuda_source(SOURCE), "pi_count_inside")
 
 
 def compute(samples, seed):
     """The number of ``samples`` darts inside the quarter circle (a 1-element uint64 array)."""
     total = cupy.zeros(1, dtype=np.uint64)
     blocks, threads = launch_config(samples, cupy_device_limits())
-    _kernel()((blocks,), (threads,), (np.int64(samples), seed, total))
+    cupy_function(SOURCE, "pi_count_inside")(
+        (blocks,), (threads,), (np.int64(samples), seed, total)
+    )
     return total

@@ -4,6 +4,6 @@ Threads take chunks of 256 numbers dynamically (``schedule(dynamic, 256)``), the
 same chunk size as numba_parallel; the thread count comes from OMP_NUM_THREADS.
 """
 
-from .c_native import compute_with
+from .c_native import NATIVE, compute_with
 
-compute = compute_with(openmp=True)
+compute = compute_with(NATIVE.openmp())

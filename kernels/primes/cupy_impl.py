@@ -4,25 +4,21 @@ The kernel is compiled by NVRTC on first use (CuPy caches it on disk); the grid
 comes from :func:`accel.kernels._cuda.launch_config` for the current device.
 """
 
-import functools
 from pathlib import Path
 
 import cupy
 import numpy as np
 
-from .._cuda import cuda_source, cupy_device_limits, launch_config
+from .._cuda import cupy_device_limits, cupy_function, launch_config
 
 SOURCE = Path(__file__).with_name("primes.cu")
-
-
-@functools.cache
-def _kernel() -> cupy.RawKernel:
-    return cupy.RawKernel(cuda_source(SOURCE), "primes_count")
 
 
 def compute(numbers):
     """How many of ``numbers`` (an int64 cupy array) are prime (a 1-element uint64 array)."""
     total = cupy.zeros(1, dtype=np.uint64)
     blocks, threads = launch_config(max(1, numbers.size), cupy_device_limits())
-    _kernel()((blocks,), (threads,), (numbers, np.int64(numbers.size), total))
+    cupy_function(SOURCE, "primes_count")(
+        (blocks,), (threads,), (numbers, np.int64(numbers.size), total)
+    )
     return total

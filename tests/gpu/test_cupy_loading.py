@@ -32,7 +32,7 @@ def fake_cupy(monkeypatch):
     _cuda._cupy_module.cache_clear()
     yield compiled
     _cuda._cupy_module.cache_clear()
-    for kernel in ("diffusion", "norm", "julia"):
+    for kernel in ("diffusion", "norm", "julia", "pi", "primes"):
         sys.modules.pop(f"accel.kernels.{kernel}.cupy_impl", None)
 
 
@@ -40,11 +40,30 @@ def fake_cupy(monkeypatch):
     "kernel, dtype", [("diffusion", np.float64), ("diffusion", np.float32), ("norm", np.float32)]
 )
 def test_each_dtype_gets_its_kernel_from_the_source_compiled_once(fake_cupy, kernel, dtype):
+    from accel.kernels._cuda import cupy_function
+
     module = importlib.import_module(f"accel.kernels.{kernel}.cupy_impl")
     name = module.KERNELS[np.dtype(dtype)]
-    assert module._kernel(np.dtype(dtype)) == ("kernel", name)
-    assert module._kernel(np.dtype(dtype)) == ("kernel", name)
+    assert cupy_function(module.SOURCE, name) == ("kernel", name)
+    assert cupy_function(module.SOURCE, name) == ("kernel", name)
     assert fake_cupy == [Path(module.SOURCE).read_text()]
+
+
+@pytest.mark.parametrize("kernel, inputs", [("pi", (1000, None)), ("primes", (np.arange(10),))])
+def test_pi_and_primes_launch_a_kernel_their_source_defines(fake_cupy, monkeypatch, kernel, inputs):
+    """They load through the same cupy_function as the others (no RawKernel of their own)."""
+    from accel.kernels._cuda import DeviceLimits
+
+    module = importlib.import_module(f"accel.kernels.{kernel}.cupy_impl")
+    monkeypatch.setattr(module.cupy, "zeros", np.zeros, raising=False)
+    monkeypatch.setattr(module, "cupy_device_limits", lambda: DeviceLimits(1024, 1, 32))
+    launched = []
+    monkeypatch.setattr(
+        module, "cupy_function", lambda source, name: lambda *a: launched.append((source, name))
+    )
+    module.compute(*inputs)
+    ((source, name),) = launched
+    assert source == module.SOURCE and f"void {name}(" in Path(source).read_text()
 
 
 def test_one_source_serves_every_module_once(fake_cupy):
