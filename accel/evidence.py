@@ -14,7 +14,6 @@ touching the laptop's own store).
 from __future__ import annotations
 
 import inspect
-import json
 import tempfile
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
@@ -27,7 +26,7 @@ from .backends import BACKEND_NAMES
 from .errors import UsageError, choose
 from .kernels import UnknownKernelError, Work, get_kernel, kernel_names
 from .record import RunRecord
-from .store import Store, StoredRun, StoreError, store_path, validate_export
+from .store import Store, StoredRun, StoreError, read_export, store_path
 
 
 @dataclass(frozen=True)
@@ -92,19 +91,6 @@ def results(store: str | None = None, export_file: str | None = None) -> Iterato
     ):
         loaded.import_(document, source=export_file)
         yield loaded
-
-
-def read_export(path: str) -> Any:
-    """The JSON document of an ``accel export`` file, validated; StoreError when it is not one."""
-    try:
-        with open(path, encoding="utf-8") as handle:
-            document = json.load(handle)
-    except OSError as exc:
-        raise StoreError(f"cannot read {path}: {exc.strerror}") from None
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise StoreError(f"{path} is not JSON ({exc}); export runs with 'accel export'") from None
-    validate_export(document, path)
-    return document
 
 
 def resolve_machine(store: Store, machine: str | None, **filters: Any) -> Machine:

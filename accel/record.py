@@ -151,7 +151,7 @@ class RunRecord:
     def from_dict(cls, data: dict[str, Any]) -> RunRecord:
         """Rebuild a record; refuses a newer schema and ignores derived fields."""
         schema = data.get("schema")
-        if not isinstance(schema, int) or schema > SCHEMA_VERSION:
+        if isinstance(schema, bool) or not isinstance(schema, int) or schema > SCHEMA_VERSION:
             raise ValueError(
                 f"run record schema {schema!r} is not readable by this accel "
                 f"(reads up to {SCHEMA_VERSION}); upgrade accel"

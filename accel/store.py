@@ -29,6 +29,7 @@ from pathlib import Path
 from typing import Any, Literal, Union
 from urllib.parse import quote
 
+from . import untrusted
 from .errors import AccelError, UsageError
 from .kernels._home import accel_home
 from .record import RunRecord
@@ -484,9 +485,31 @@ def _run_row(record: RunRecord, kernel_version: str, created_at: str) -> dict[st
 
 def _parse_record(text: str, path: Path, run_id: int) -> RunRecord:
     try:
-        return RunRecord.from_dict(json.loads(text))
+        data = json.loads(text)
+        if not isinstance(data, dict):
+            raise ValueError(f"the stored record is {type(data).__name__}, not an object")
+        return RunRecord.from_dict(data)
     except (ValueError, TypeError) as exc:
         raise StoreError(f"{path}: run {run_id} cannot be read: {exc}") from None
+
+
+def read_export(path: str, *, hint: str = "export runs with 'accel export'") -> Any:
+    """The JSON document of an ``accel export`` file, validated; StoreError when it is not one.
+
+    Whatever the file holds (not JSON, not UTF-8, nesting thousands deep, numbers of
+    thousands of digits), the outcome is the document or a StoreError, never another
+    exception.
+    """
+    try:
+        with open(path, encoding="utf-8") as handle:
+            document = json.load(handle)
+    except OSError as exc:
+        raise StoreError(f"cannot read {path}: {exc.strerror or exc}") from None
+    except (ValueError, RecursionError) as exc:  # JSONDecodeError, UnicodeDecodeError, digits
+        why = "nested too deeply" if isinstance(exc, RecursionError) else str(exc)[:200]
+        raise StoreError(f"{path} is not JSON ({why}); {hint}") from None
+    validate_export(document, path)
+    return document
 
 
 def validate_export(document: Any, source: str) -> tuple[list[dict], list[dict]]:
@@ -503,108 +526,35 @@ def validate_export(document: Any, source: str) -> tuple[list[dict], list[dict]]
     if not isinstance(document, dict) or document.get("format") != EXPORT_FORMAT:
         raise fault("top level", f"not an accel export (expected format {EXPORT_FORMAT!r})")
     version = document.get("format_version")
-    if not isinstance(version, int) or version > EXPORT_VERSION:
+    if isinstance(version, bool) or not isinstance(version, int) or not version >= 1:
+        raise fault("format_version", f"{version!r:.40} is not a format version (1 or more)")
+    if version > EXPORT_VERSION:
         raise fault(
             "format_version",
-            f"{version!r} is not readable by this accel (reads up to {EXPORT_VERSION}); upgrade",
+            f"{version!r:.40} is not readable by this accel "
+            f"(reads up to {EXPORT_VERSION}); upgrade",
         )
     machines, runs = document.get("machines"), document.get("runs")
     if not isinstance(machines, list) or not isinstance(runs, list):
         raise fault("top level", "'machines' and 'runs' must be lists")
     for i, machine in enumerate(machines):
         try:
-            if not isinstance(machine, dict) or not isinstance(machine.get("report"), dict):
-                raise ValueError("not an object with a report")
-            _text(machine.get("fingerprint"), "fingerprint")
-            _text(machine.get("first_seen"), "first_seen")
+            untrusted.check_machine(machine)
         except ValueError as exc:
-            raise fault(
-                f"machine {i}", f"needs a fingerprint, a report object and first_seen ({exc})"
-            ) from None
+            raise fault(f"machine {i}", str(exc)) from None
     rows = []
     for i, run in enumerate(runs):
         try:
             if not isinstance(run, dict) or not isinstance(run.get("record"), dict):
                 raise ValueError("not an object with a 'record'")
             record = RunRecord.from_dict(run["record"])
-            _check_record_fields(record)
-            kernel_version = _text(run.get("kernel_version"), "kernel_version")
-            created_at = _text(run.get("created_at"), "created_at")
+            untrusted.check_record(record)
+            kernel_version = untrusted.text(run.get("kernel_version"), "kernel_version")
+            created_at = untrusted.text(run.get("created_at"), "created_at")
             rows.append(_run_row(record, kernel_version, utc_timestamp(created_at)))
         except (ValueError, TypeError) as exc:
             raise fault(f"run {i}", str(exc)) from None
     return machines, rows
-
-
-#: SQLite stores whole numbers in 64 bits.
-_SQLITE_INTEGERS = range(-(2**63), 2**63)
-_NUMBER = (int, float)
-#: Types of the record's fields beyond those the store indexes, so that no report or
-#: selection meets a value it cannot handle in a run that came from a file.
-_FIELD_TYPES: dict[str, tuple[type, ...]] = {
-    "reason": (str,),
-    "counters_reason": (str,),
-    "started_at": (str,),
-    "stderr_tail": (str,),
-    "params": (dict,),
-    "phases_s": (dict,),
-    "versions": (dict,),
-    "samples_s": (list,),
-    "seed": (int,),
-    "warmups": (int,),
-    "threads": (int, type(None)),
-    "first_call_s": (*_NUMBER, type(None)),
-    "wall_s": (*_NUMBER, type(None)),
-    "check": (dict, type(None)),
-    "counters": (dict, type(None)),
-    "process": (dict, type(None)),
-    "disturbed": (str, type(None)),
-    "pools": (dict, type(None)),
-}
-
-
-def _text(value: Any, name: str) -> str:
-    """``value`` if it is a string SQLite can store (UTF-8: no lone surrogates)."""
-    if not isinstance(value, str):
-        raise ValueError(f"{name} must be a string")
-    try:
-        value.encode("utf-8")
-    except UnicodeEncodeError:
-        raise ValueError(f"{name} is not valid Unicode text: {value!r}") from None
-    return value
-
-
-def _check_record_fields(record: RunRecord) -> None:
-    """Every field has the type readers expect; the indexed ones fit their columns."""
-    for name in ("kernel", "backend", "dtype", "machine"):
-        _text(getattr(record, name), name)
-    if isinstance(record.size, bool) or not isinstance(record.size, int) or record.size < 1:
-        raise ValueError(f"size must be a positive whole number, got {record.size!r}")
-    for name, types in _FIELD_TYPES.items():
-        if not isinstance(getattr(record, name), types):
-            raise ValueError(f"{name} has the wrong type: {getattr(record, name)!r}")
-    for name in ("size", "threads"):
-        value = getattr(record, name)
-        if value is not None and value not in _SQLITE_INTEGERS:
-            raise ValueError(f"{name} {value} does not fit in 64 bits")
-    if not all(isinstance(s, _NUMBER) for s in record.samples_s):
-        raise ValueError("samples_s must be numbers")
-    if not all(isinstance(v, _NUMBER) for v in record.phases_s.values()):
-        raise ValueError("phases_s must map phases to seconds")
-    if not all(isinstance(v, str) for v in record.versions.values()):
-        raise ValueError("versions must map names to version strings")
-    if record.check is not None and not (
-        isinstance(record.check.get("passed"), bool)
-        and isinstance(record.check.get("error"), _NUMBER)
-        and isinstance(record.check.get("detail"), str)
-    ):
-        raise ValueError("check needs passed (true/false), error (a number) and detail (text)")
-    transfer = record.transfer
-    if transfer is not None and not all(
-        isinstance(getattr(transfer, name), _NUMBER)
-        for name in ("h2d_s", "h2d_bytes", "d2h_s", "d2h_bytes")
-    ):
-        raise ValueError("transfer times and bytes must be numbers")
 
 
 #: What a ``store=`` argument of a measuring function accepts: a Store, a path,

@@ -313,6 +313,15 @@ class HardwareReport:
         """Rebuild a report from ``to_dict()`` output (unknown keys are ignored)."""
         return _from_plain(cls, data)
 
+    @classmethod
+    def check(cls, data: Any) -> None:
+        """Raise ValueError unless every field of ``data`` (a report from elsewhere: an
+        export file) that is present has its annotated type: a number where a number
+        is due, text where text is due. Readers then never meet a string where they
+        compute with a number.
+        """
+        _check_plain(cls, data, "report")
+
 
 def fingerprint_fields(report: HardwareReport) -> dict[str, Any]:
     """The subset of the report that affects performance, in canonical form.
@@ -374,3 +383,57 @@ def _from_plain(tp: Any, value: Any) -> Any:
     if tp is float and isinstance(value, int):
         return float(value)
     return value
+
+
+def _check_plain(tp: Any, value: Any, where: str, depth: int = 0) -> None:
+    """Raise ValueError unless ``value`` is plain JSON data of the annotated type ``tp``."""
+    if depth > 12:
+        raise ValueError(f"{where} is nested too deeply")
+    if tp is Any:
+        return
+    origin = typing.get_origin(tp)
+    if origin in (Union, types.UnionType):
+        options = typing.get_args(tp)
+        if value is None and type(None) in options:
+            return
+        errors = []
+        for option in (o for o in options if o is not type(None)):
+            try:
+                return _check_plain(option, value, where, depth)
+            except ValueError as exc:
+                errors.append(exc)
+        raise errors[0] if errors else ValueError(f"{where} must be null")
+    if dataclasses.is_dataclass(tp):
+        if not isinstance(value, dict):
+            raise ValueError(f"{where} must be an object, got {type(value).__name__}")
+        hints = typing.get_type_hints(tp)
+        for f in dataclasses.fields(tp):
+            if f.name in value and f.init:
+                _check_plain(hints[f.name], value[f.name], f"{where}.{f.name}", depth + 1)
+        return
+    if origin is list:
+        (item,) = typing.get_args(tp) or (Any,)
+        if not isinstance(value, list):
+            raise ValueError(f"{where} must be a list, got {type(value).__name__}")
+        for i, v in enumerate(value):
+            _check_plain(item, v, f"{where}[{i}]", depth + 1)
+        return
+    if origin is dict:
+        _, item = typing.get_args(tp) or (Any, Any)
+        if not isinstance(value, dict):
+            raise ValueError(f"{where} must be an object, got {type(value).__name__}")
+        for k, v in value.items():
+            _check_plain(item, v, f"{where}.{k}", depth + 1)
+        return
+    if tp is float:
+        ok = isinstance(value, (int, float)) and not isinstance(value, bool)
+        if ok and isinstance(value, int) and abs(value) >= 2**63:
+            ok = False
+    elif tp is int:
+        ok = isinstance(value, int) and not isinstance(value, bool) and abs(value) < 2**63
+    elif tp is bool or tp is str:
+        ok = isinstance(value, tp)
+    else:
+        ok = True
+    if not ok:
+        raise ValueError(f"{where} must be {tp.__name__}, got {value!r:.40}")

@@ -1,20 +1,29 @@
 """The ``accel`` command line: one module per subcommand, each with ``register(subparsers)``.
 
 A user mistake prints one line (``accel: error: ...``) and exits with 2; a command
-stopped by Ctrl-C (SIGINT) or SIGTERM stops its worker, keeps every finished run in
-the store and exits with 130 or 143 (128 + the signal's number).
+stopped by Ctrl-C (SIGINT), SIGTERM or SIGHUP (its terminal closed) stops its worker,
+keeps every finished run in the store and exits with 128 + the signal's number (130,
+143, 129), from the very start (Ctrl-C while the subcommands load) to the end. Output
+that cannot be written (stdout on a full disk) is a one-line error too; characters the
+terminal's encoding lacks (``PYTHONIOENCODING=ascii`` and the "±" sign) become "?".
 """
 
 from __future__ import annotations
 
 import argparse
+import errno
 import importlib
+import os
 import signal
 import sys
 import threading
 
 from ..errors import AccelError
-from ..kernels import UnknownKernelError
+
+#: Signals that unwind like Ctrl-C: the running worker is killed, what finished stays.
+UNWINDING_SIGNALS = (signal.SIGTERM, signal.SIGHUP)
+#: errno of a write to stdout (or stderr) that failed: full disk, I/O error, too big, quota.
+_OUTPUT_ERRNOS = {errno.ENOSPC, errno.EIO, errno.EFBIG, errno.EDQUOT, errno.EBADF}
 
 #: Subcommand modules of this package, in the order ``accel --help`` lists them.
 COMMANDS: tuple[str, ...] = (
@@ -65,31 +74,62 @@ def _terminated(signum: int, frame: object) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the ``accel`` console script; returns the exit code."""
-    parser = build_parser()
-    args = parser.parse_args(argv)
-    # SIGTERM unwinds like Ctrl-C: the running worker is killed and what finished stays stored.
-    previous = None
-    in_main_thread = threading.current_thread() is threading.main_thread()
-    if in_main_thread and signal.getsignal(signal.SIGTERM) is signal.SIG_DFL:  # SIG_IGN stays
-        previous = signal.signal(signal.SIGTERM, _terminated)
     try:
-        return int(args.func(args) or 0)
-    except AccelError as exc:
-        print(f"accel: error: {exc}", file=sys.stderr)
-        return exc.exit_code
-    except UnknownKernelError as exc:  # where no runner turned it into a UsageError
-        print(f"accel: error: {exc}", file=sys.stderr)
-        return 2
-    except KeyboardInterrupt as exc:
+        return _main(argv)
+    except KeyboardInterrupt as exc:  # also while the subcommands load, before _main's own
         signum = getattr(exc, "signum", signal.SIGINT)
         said = str(exc) if hasattr(exc, "signum") else "interrupted"
         print(f"accel: {said}", file=sys.stderr)
         return 128 + signum
+
+
+def _main(argv: list[str] | None) -> int:
+    for stream in (sys.stdout, sys.stderr):
+        if hasattr(stream, "reconfigure"):  # not a StringIO of a test
+            stream.reconfigure(errors="replace")
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    previous = {}
+    in_main_thread = threading.current_thread() is threading.main_thread()
+    for signum in UNWINDING_SIGNALS if in_main_thread else ():
+        if signal.getsignal(signum) is signal.SIG_DFL:  # SIG_IGN (nohup) stays
+            previous[signum] = signal.signal(signum, _terminated)
+    try:
+        code = int(args.func(args) or 0)
+        sys.stdout.flush()
+        return code
+    except AccelError as exc:
+        print(f"accel: error: {exc}", file=sys.stderr)
+        return exc.exit_code
     except BrokenPipeError:
+        _silence_stdout()
         return 0
+    except OSError as exc:
+        if exc.filename is not None or exc.errno not in _OUTPUT_ERRNOS:
+            raise  # not a failed write of output: a bug to see in full
+        _silence_stdout()
+        print(f"accel: error: cannot write the output: {exc.strerror}", file=sys.stderr)
+        return 2
+    except Exception as exc:
+        from ..kernels import UnknownKernelError
+
+        if not isinstance(exc, UnknownKernelError):
+            raise
+        print(f"accel: error: {exc}", file=sys.stderr)  # where no runner made it a UsageError
+        return 2
     finally:
-        if previous is not None:
-            signal.signal(signal.SIGTERM, previous)
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
+
+
+def _silence_stdout() -> None:
+    """Send what is left for stdout to /dev/null, so exiting does not fail on it again."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+    except (OSError, ValueError, AttributeError):  # no real file behind stdout (a test)
+        pass
 
 
 if __name__ == "__main__":

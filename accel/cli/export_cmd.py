@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import sys
-import tempfile
 
+from ..outputs import check_target, write_file
 from ..store import Store, store_path
 from .history_cmd import add_run_filters, run_filters
 from .options import add_store_options
@@ -24,13 +23,14 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    check_target(args.file)
     with Store(store_path(args.store), readonly=True) as store:
         document = store.export(**run_filters(args))
     text = json.dumps(document, indent=1) + "\n"
     if args.file == "-":
         sys.stdout.write(text)
     else:
-        _write_whole(args.file, text)
+        write_file(args.file, text)
     machines = len(document["machines"])
     print(
         f"exported {len(document['runs'])} runs from {machines} machine"
@@ -38,16 +38,3 @@ def run(args: argparse.Namespace) -> int:
         file=sys.stderr,
     )
     return 0
-
-
-def _write_whole(path: str, text: str) -> None:
-    """Write ``text`` to ``path`` so that a reader never finds half a file."""
-    folder = os.path.dirname(os.path.abspath(path))
-    handle, temporary = tempfile.mkstemp(dir=folder, prefix=".accel-export-")
-    try:
-        with os.fdopen(handle, "w") as out:
-            out.write(text)
-        os.replace(temporary, path)
-    except BaseException:
-        os.unlink(temporary)
-        raise

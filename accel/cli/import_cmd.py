@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 import argparse
-import json
 
-from ..store import Store, StoreError, store_path, validate_export
+from ..store import Store, read_export, store_path
 from .options import add_store_options
 
 
@@ -19,14 +18,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    try:
-        with open(args.file, encoding="utf-8") as handle:
-            document = json.load(handle)
-    except OSError as exc:
-        raise StoreError(f"cannot read {args.file}: {exc.strerror}") from None
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise StoreError(f"{args.file} is not JSON ({exc}); nothing was imported") from None
-    validate_export(document, args.file)  # before the store is opened, let alone created
+    # validated before the store is opened, let alone created
+    document = read_export(args.file, hint="nothing was imported")
     path = store_path(args.store)
     with Store(path) as store:
         added, present = store.import_(document, source=args.file)

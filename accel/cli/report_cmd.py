@@ -13,6 +13,7 @@ from __future__ import annotations
 import argparse
 
 from ..errors import UsageError
+from ..outputs import check_target
 from .options import add_figure_options, add_store_options, comma_list
 
 
@@ -53,6 +54,9 @@ def run(args: argparse.Namespace) -> int:
     if not (args.html or args.markdown):
         raise UsageError("say where to write the report: --html FILE and/or --markdown FILE")
     require_matplotlib()
+    for path in (args.html, args.markdown):
+        if path:
+            check_target(path)
     kernels = comma_list(args.kernels)
     with evidence.results(args.store, args.from_file) as store:
         first = kernels[0] if kernels else None

@@ -29,10 +29,12 @@ from .. import evidence
 from ..errors import UsageError
 from ..evidence import Machine
 from ..kernels import UnknownKernelError, get_kernel
+from ..outputs import OutputError, write_file
 from ..record import RunRecord
 from ..store import Store
 from ..tables import compare_rows, markdown, markdown_cell, templates
 from ..units import memory, rate
+from ..untrusted import file_name_part
 from .compare_plot import draw_comparison
 from .counters_plot import draw_counters
 from .narrative import reading
@@ -152,7 +154,7 @@ def _figure(
     name: str, caption: str, kind: str, draw: Callable[[str], Any], folder: str
 ) -> Figure | None:
     """Draw one figure into ``folder`` and keep its bytes; None where there is nothing to draw."""
-    path = os.path.join(folder, f"{name}.{kind}")
+    path = os.path.join(folder, f"{file_name_part(name)}.{kind}")
     try:
         draw(path)
     except UsageError:  # nothing to draw (no run finished ok): the table says why
@@ -266,9 +268,7 @@ def render_html(report: Report) -> str:
 
 
 def write_html(report: Report, path: str | os.PathLike[str]) -> Path:
-    target = Path(path)
-    target.write_text(render_html(report), encoding="utf-8")
-    return target
+    return write_file(path, render_html(report))
 
 
 # -- Markdown ------------------------------------------------------------------------
@@ -278,11 +278,15 @@ def write_markdown(report: Report, path: str | os.PathLike[str]) -> Path:
     """The report as Markdown at ``path``, its figures in ``<name>-figures/`` beside it."""
     target = Path(path)
     folder = target.with_name(f"{target.stem}-figures")
-    folder.mkdir(exist_ok=True)
+    try:
+        folder.mkdir(exist_ok=True)
+    except OSError as exc:
+        why = exc.strerror or exc
+        raise OutputError(f"cannot make the figures folder {str(folder)!r}: {why}") from None
 
     def image(figure: Figure) -> list[str]:
-        file = folder / f"{figure.name}.{figure.kind}"
-        file.write_bytes(figure.data)
+        file = folder / f"{file_name_part(figure.name)}.{figure.kind}"
+        write_file(file, figure.data)
         return [f"![{markdown_cell(figure.caption)}]({folder.name}/{file.name})", ""]
 
     lines = ["# CPU and GPU, side by side", "", report.footer, "", "## The machine", ""]
@@ -295,5 +299,4 @@ def write_markdown(report: Report, path: str | os.PathLike[str]) -> Path:
         lines += [section.reading, ""]
     if report.roofline is not None:
         lines += ["## Roofline: every kernel", ""] + image(report.roofline)
-    target.write_text("\n".join(lines), encoding="utf-8")
-    return target
+    return write_file(target, "\n".join(lines))

@@ -13,6 +13,7 @@ without it, :func:`require_matplotlib` raises a one-line UsageError saying how t
 
 from __future__ import annotations
 
+import io
 import os
 import textwrap
 from collections.abc import Iterator
@@ -22,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import UsageError
+from ..outputs import check_target, write_file
 
 #: File types a figure can be saved as, by suffix.
 FIGURE_FORMATS: tuple[str, ...] = ("png", "svg")
@@ -109,9 +111,7 @@ def check_figure_target(path: str | os.PathLike[str]) -> None:
     """Everything a ``--plot FILE`` needs, checked before any measurement starts."""
     figure_format(path)
     require_matplotlib()
-    folder = Path(path).resolve().parent
-    if not folder.is_dir():
-        raise UsageError(f"cannot write {os.fspath(path)!r}: folder {str(folder)!r} does not exist")
+    check_target(path)
 
 
 def _rc() -> dict[str, Any]:
@@ -169,11 +169,11 @@ def finish(fig: Any, path: str | os.PathLike[str], footer: list[str]) -> Path:
     text = "\n".join(part for line in lines for part in textwrap.wrap(line, chars))
     fig.supxlabel(text, x=0.0, ha="left", fontsize=SMALL_FONT_PT, color=GUIDE, gid="footer")
     kind = figure_format(path)
-    target = Path(path)
+    drawn = io.BytesIO()
     fig.savefig(
-        target,
+        drawn,
         format=kind,
         dpi=PNG_DPI if kind == "png" else None,
         metadata={"Description": "\n".join(lines)},
     )
-    return target
+    return write_file(path, drawn.getvalue())

@@ -127,7 +127,11 @@ def _valid_export() -> dict:
         "format_version": EXPORT_VERSION,
         "exported_at": "2026-01-01T00:00:00+00:00",
         "machines": [
-            {"fingerprint": "fuzz-machine", "report": {"cpu": "x"}, "first_seen": "2026-01-01"}
+            {
+                "fingerprint": "fuzz-machine",
+                "report": {"cpu": {"model_name": "x"}},
+                "first_seen": "2026-01-01",
+            }
         ],
         "runs": [
             {"kernel_version": "1", "created_at": "2026-01-01T00:00:00", "record": r.to_dict()}
