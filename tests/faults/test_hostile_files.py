@@ -76,10 +76,9 @@ def _export(*records: dict, report: dict | None = None, **top) -> dict:
 @pytest.fixture
 def filled(tmp_path) -> Path:
     """A store holding one valid imported run."""
-    path = tmp_path / "results.sqlite"
-    with Store(path) as store:
+    with Store(tmp_path / "results.sqlite") as store:
         store.import_(_export())
-    return path
+        return store.path
 
 
 # -- fault 1: export never renames over what is not a regular file -------------------
