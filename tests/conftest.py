@@ -58,7 +58,10 @@ def _run_cli(*args: str, env: dict[str, str] | None = None, timeout: float = 600
     )
 
 
-@pytest.fixture
+@pytest.fixture(scope="session")
 def accel_cli():
-    """Run the real ``accel`` command line in a subprocess: ``accel_cli("run", ...)``."""
+    """Run the real ``accel`` command line in a subprocess: ``accel_cli("run", ...)``.
+
+    Session-scoped (it keeps no state), so module-scoped fixtures can use it too.
+    """
     return _run_cli

@@ -16,12 +16,9 @@ The synthetic export holds two machines:
 from __future__ import annotations
 
 import json
-import os
 import re
 import shutil
 import struct
-import subprocess
-import sys
 import xml.etree.ElementTree as ET
 from pathlib import Path
 from typing import Any
@@ -207,22 +204,9 @@ def synthetic() -> type[Synthetic]:
 
 
 @pytest.fixture(scope="session")
-def cli():
-    """The real ``accel`` command line in a subprocess, for module-scoped fixtures.
-
-    (``accel_cli`` from tests/conftest.py, which is function-scoped, does the same.)
-    """
-
-    def run(*args: str, env: dict[str, str] | None = None, timeout: float = 300):
-        return subprocess.run(
-            [sys.executable, "-m", "accel", *args],
-            capture_output=True,
-            text=True,
-            timeout=timeout,
-            env={**os.environ, **(env or {})},
-        )
-
-    return run
+def cli(accel_cli):
+    """The real ``accel`` command line in a subprocess (tests/conftest.py's ``accel_cli``)."""
+    return accel_cli
 
 
 @pytest.fixture(scope="session")
