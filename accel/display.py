@@ -1,8 +1,8 @@
 """Run records in a notebook: HTML tables (``_repr_html_``) and pandas DataFrames.
 
 Jupyter shows an object by calling its ``_repr_html_``; :class:`~accel.record.RunRecord`,
-:class:`Comparison` (what :func:`accel.compare` returns) and the selection that
-:func:`accel.fastest` returns all have one, built here with :func:`accel.tables.html`
+:class:`~accel.comparison.Comparison` (what :func:`accel.compare` returns) and the
+selection that :func:`accel.fastest` returns all have one, built here with :func:`accel.html.html`
 (autoescaped: a failure's reason is shown as text, never as markup). ``to_pandas()``
 turns the same rows into a DataFrame; pandas is the optional ``notebook`` extra and is
 imported only there.
@@ -15,13 +15,13 @@ imported only there.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from .tables import html
+from .html import html
 from .units import seconds
 
-if TYPE_CHECKING:
-    from .record import RunRecord
+#: A run record (accel.record.RunRecord), which imports this module for its own display.
+RunRecord = Any
 
 #: The DataFrame's columns, one row per record: what a notebook user sorts and plots by.
 COLUMNS = (
@@ -111,27 +111,3 @@ def html_table(records: Sequence[RunRecord], notes: Sequence[str] = ()) -> str:
         css_class="accel-records",
         align_left=True,
     )
-
-
-class Comparison(list):
-    """The records of :func:`accel.compare`, in backend order: a list, shown as a table
-    in a notebook, with :meth:`to_pandas`, :meth:`ranked` and :meth:`plot`."""
-
-    def ranked(self) -> list[RunRecord]:
-        """The records that finished ok, fastest end to end first."""
-        return sorted((r for r in self if r.ok), key=lambda r: r.end_to_end_s or float("inf"))
-
-    def to_pandas(self) -> Any:
-        return to_pandas(self)
-
-    def plot(self, path: Any = None) -> Any:
-        """The comparison figure (a matplotlib Figure; also saved to ``path`` if given)."""
-        from .plots.command_line import local_machine
-        from .plots.compare_plot import draw_comparison
-
-        return draw_comparison(list(self), local_machine(), path)
-
-    def _repr_html_(self) -> str:
-        ranked = self.ranked()
-        notes = [f"fastest: {ranked[0].backend}"] if ranked else ["no run finished ok"]
-        return html_table(list(self), notes)

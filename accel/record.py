@@ -138,6 +138,18 @@ class RunRecord:
             return self.median_s
         return self.median_s + self.transfer.h2d_s + self.transfer.d2h_s
 
+    def _repr_html_(self) -> str:
+        """The record as a one-row table, as a notebook shows it."""
+        from .display import html_table
+
+        return html_table([self])
+
+    def to_pandas(self) -> Any:
+        """The record as a one-row pandas DataFrame (pandas: the ``notebook`` extra)."""
+        from .display import to_pandas
+
+        return to_pandas([self])
+
     def to_dict(self) -> dict[str, Any]:
         data = asdict(self)
         data["stats"] = self.samples.summary() if self.samples else None

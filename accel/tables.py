@@ -3,28 +3,26 @@
 The cells come from records (:func:`compare_rows`, :func:`counter_rows`, with the cell
 helpers they share with ``accel run``); the same headers and rows are then drawn as
 plain text (:func:`text`; by rich on a terminal or in a notebook: :func:`show`), as
-Markdown (:func:`markdown`) or as HTML (:func:`html`, from the package's Jinja
-templates, which the lecture report uses too). The command line, the report, the
+Markdown (:func:`markdown`) or as HTML (:func:`accel.html.html`, from the package's
+Jinja templates, which the lecture report uses too). The command line, the report, the
 notebook views and the tests all build their tables here.
 """
 
 from __future__ import annotations
 
-import functools
 import re
 import sys
 from collections.abc import Iterable, Sequence
-from typing import TYPE_CHECKING, Any, TextIO
+from typing import TYPE_CHECKING, TextIO
 
+from .html import Rows
 from .record import RunRecord
 from .units import count, memory, seconds
 
 if TYPE_CHECKING:
-    import jinja2
     from rich.console import Console
     from rich.table import Table
 
-Rows = Sequence[Sequence[str]]
 
 # -- drawing ---------------------------------------------------------------------------
 
@@ -55,46 +53,6 @@ def markdown(headers: Sequence[str], rows: Rows) -> list[str]:
     lines.append("|" + "---|" * len(headers))
     lines.extend("| " + " | ".join(markdown_cell(c) for c in row) + " |" for row in rows)
     return lines
-
-
-@functools.cache
-def templates() -> jinja2.Environment:
-    """The package's Jinja templates (``accel/templates``), every value HTML-escaped."""
-    import jinja2
-
-    return jinja2.Environment(
-        loader=jinja2.PackageLoader("accel", "templates"),
-        autoescape=True,
-        undefined=jinja2.StrictUndefined,
-        keep_trailing_newline=True,
-    )
-
-
-def html(
-    headers: Sequence[str] | None,
-    rows: Rows,
-    *,
-    caption: str | None = None,
-    notes: Sequence[str] = (),
-    css_class: str | None = None,
-    align_left: bool = False,
-) -> str:
-    """An HTML table (then ``notes`` as small paragraphs), every cell escaped.
-
-    Without ``headers`` the first cell of each row is its header. ``align_left`` puts
-    the alignment on each cell, for pages whose own CSS centres or right-aligns
-    (Jupyter's).
-    """
-    values: dict[str, Any] = {
-        "headers": headers,
-        "rows": rows,
-        "caption": caption,
-        "row_headers": not headers,
-        "css_class": css_class,
-        "align_left": align_left,
-        "notes": notes,
-    }
-    return templates().get_template("table.html.j2").render(values)
 
 
 def rich_table(headers: Sequence[str], rows: Rows, *, title: str | None = None) -> Table:

@@ -73,5 +73,6 @@ def run(args: argparse.Namespace) -> int:
     if args.plot:
         from ..plots.compare_plot import draw_comparison
 
-        figures.announce(draw_comparison(records, machine or figures.local_machine(), args.plot))
+        draw_comparison(records, machine or figures.local_machine(), args.plot)
+        figures.announce(args.plot)
     return 0 if all(r.status in ("ok", "unavailable") for r in records) else 1

@@ -69,5 +69,6 @@ def run(args: argparse.Namespace) -> int:
     if args.plot:
         from ..plots.counters_plot import draw_counters
 
-        figures.announce(draw_counters(records, machine, args.plot))
+        draw_counters(records, machine, args.plot)
+        figures.announce(args.plot)
     return 0 if all(r.status in ("ok", "unavailable") for r in records) else 1

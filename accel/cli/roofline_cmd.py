@@ -99,5 +99,6 @@ def run(args: argparse.Namespace) -> int:
     if args.plot:
         from ..plots.roofline_plot import draw_roofline
 
-        figures.announce(draw_roofline(records, machine, roof, args.plot))
+        draw_roofline(records, machine, roof, args.plot)
+        figures.announce(args.plot)
     return 0 if all(r.status in ("ok", "unavailable") for r in records) else 1

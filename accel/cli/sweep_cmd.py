@@ -115,7 +115,8 @@ def run(args: argparse.Namespace) -> int:
         from ..plots.sweep_plot import draw_sweep
 
         machine = machine or figures.local_machine()
-        figures.announce(draw_sweep(records, machine, args.plot, throughput=args.throughput))
+        draw_sweep(records, machine, args.plot, throughput=args.throughput)
+        figures.announce(args.plot)
     if args.json:
         document = {
             "records": [r.to_dict() for r in records],

@@ -19,7 +19,7 @@ from __future__ import annotations
 import os
 from collections.abc import Sequence
 from dataclasses import dataclass
-from pathlib import Path
+from typing import Any
 
 from ..evidence import Machine
 from ..record import RunRecord
@@ -98,9 +98,10 @@ def bar_label(bar: Bar) -> str:
 
 
 def draw_comparison(
-    records: Sequence[RunRecord], machine: Machine, path: str | os.PathLike[str]
-) -> Path:
-    """Save the comparison figure of ``records`` (one kernel, one size) to ``path``."""
+    records: Sequence[RunRecord], machine: Machine, path: str | os.PathLike[str] | None = None
+) -> Any:
+    """The comparison figure of ``records`` (one kernel, one size), a matplotlib Figure;
+    saved to ``path`` where one is given."""
     drawn = bars(records)
     if not drawn:
         from ..errors import UsageError

@@ -12,7 +12,7 @@ from __future__ import annotations
 import os
 import textwrap
 from collections.abc import Callable, Sequence
-from pathlib import Path
+from typing import Any
 
 from ..errors import UsageError
 from ..evidence import Machine
@@ -69,9 +69,10 @@ def missing_reason(records: Sequence[RunRecord], events: Sequence[str]) -> str:
 
 
 def draw_counters(
-    records: Sequence[RunRecord], machine: Machine, path: str | os.PathLike[str]
-) -> Path:
-    """Save the counters figure of ``records`` (one kernel, one size) to ``path``."""
+    records: Sequence[RunRecord], machine: Machine, path: str | os.PathLike[str] | None = None
+) -> Any:
+    """The counters figure of ``records`` (one kernel, one size), a matplotlib Figure;
+    saved to ``path`` where one is given."""
     timed = sorted((r for r in records if r.ok and r.median_s), key=lambda r: r.median_s)
     if not timed:
         raise UsageError("nothing to draw: no run finished ok")

@@ -28,11 +28,12 @@ from typing import Any
 from .. import evidence
 from ..errors import UsageError
 from ..evidence import Machine
+from ..html import templates
 from ..kernels import UnknownKernelError, get_kernel
 from ..outputs import OutputError, write_file
 from ..record import RunRecord
 from ..store import Store
-from ..tables import compare_rows, markdown, markdown_cell, templates
+from ..tables import compare_rows, markdown, markdown_cell
 from ..units import memory, rate
 from ..untrusted import file_name_part
 from .compare_plot import draw_comparison
@@ -262,7 +263,7 @@ def render_html(report: Report) -> str:
     """The whole report as one HTML document that needs no other file and no network.
 
     Drawn by the package's Jinja template ``accel/templates/report.html.j2`` (its CSS in
-    ``report.css``, its tables those of :func:`accel.tables.html`), every value escaped.
+    ``report.css``, its tables those of :func:`accel.html.html`), every value escaped.
     """
     return templates().get_template("report.html.j2").render(report=report)
 

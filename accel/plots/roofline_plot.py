@@ -13,7 +13,6 @@ from __future__ import annotations
 import os
 from collections.abc import Sequence
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 from ..errors import UsageError
@@ -104,9 +103,10 @@ def draw_roofline(
     records: Sequence[RunRecord],
     machine: Machine,
     roof: Roof | None,
-    path: str | os.PathLike[str],
-) -> Path:
-    """Save the roofline of ``records`` (any kernels, one machine) under ``roof`` to ``path``."""
+    path: str | os.PathLike[str] | None = None,
+) -> Any:
+    """The roofline of ``records`` (any kernels, one machine) under ``roof``, a matplotlib
+    Figure; saved to ``path`` where one is given."""
     drawn = points(records)
     if not drawn:
         raise UsageError("nothing to draw: no run finished ok with a known amount of work")

@@ -158,8 +158,9 @@ def figure(width: float, height: float, **subplots: Any) -> Iterator[tuple[Any, 
         yield fig, axes
 
 
-def finish(fig: Any, path: str | os.PathLike[str], footer: list[str]) -> Path:
-    """Put the footer (notes, then the machine line) under every axis and save the figure.
+def finish(fig: Any, path: str | os.PathLike[str] | None, footer: list[str]) -> Any:
+    """Put the footer (notes, then the machine line) under every axis; save the figure to
+    ``path`` where one is given; return the Figure (a notebook shows it inline).
 
     The footer is also written into the file's metadata (SVG ``dc:description``, PNG
     ``Description`` text chunk), so the machine and date travel with the image.
@@ -168,12 +169,14 @@ def finish(fig: Any, path: str | os.PathLike[str], footer: list[str]) -> Path:
     chars = int(fig.get_size_inches()[0] * 72 / (CHAR_WIDTH_EM * SMALL_FONT_PT))
     text = "\n".join(part for line in lines for part in textwrap.wrap(line, chars))
     fig.supxlabel(text, x=0.0, ha="left", fontsize=SMALL_FONT_PT, color=GUIDE, gid="footer")
-    kind = figure_format(path)
-    drawn = io.BytesIO()
-    fig.savefig(
-        drawn,
-        format=kind,
-        dpi=PNG_DPI if kind == "png" else None,
-        metadata={"Description": "\n".join(lines)},
-    )
-    return write_file(path, drawn.getvalue())
+    if path is not None:
+        kind = figure_format(path)
+        drawn = io.BytesIO()
+        fig.savefig(
+            drawn,
+            format=kind,
+            dpi=PNG_DPI if kind == "png" else None,
+            metadata={"Description": "\n".join(lines)},
+        )
+        write_file(path, drawn.getvalue())
+    return fig

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Sequence
-from pathlib import Path
+from typing import Any
 
 from ..errors import UsageError
 from ..evidence import Machine, work_of
@@ -63,11 +63,12 @@ def describe(crossing: Crossover) -> str:
 def draw_sweep(
     records: Sequence[RunRecord],
     machine: Machine,
-    path: str | os.PathLike[str],
+    path: str | os.PathLike[str] | None = None,
     *,
     throughput: bool = False,
-) -> Path:
-    """Save the sweep figure of ``records`` (one kernel, several sizes) to ``path``."""
+) -> Any:
+    """The sweep figure of ``records`` (one kernel, several sizes), a matplotlib Figure;
+    saved to ``path`` where one is given."""
     lines = series(records, throughput=throughput)
     if not lines:
         raise UsageError("nothing to draw: no run of the sweep finished ok")

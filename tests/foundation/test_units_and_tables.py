@@ -8,7 +8,7 @@ from html import escape
 import pytest
 from accel.hardware.render import fmt_bytes
 
-from accel import tables, units
+from accel import html, tables, units
 
 
 class Terminal(io.StringIO):
@@ -110,14 +110,14 @@ def test_an_html_table_is_parsed_back_to_its_cells_with_markup_kept_as_text():
                 self.tag = ""
 
     parsed = Cells()
-    parsed.feed(tables.html(HEADERS, ROWS, notes=["<b>not bold</b>"]))
+    parsed.feed(html.html(HEADERS, ROWS, notes=["<b>not bold</b>"]))
     assert parsed.rows == [
         [("th", h) for h in HEADERS],
         *([("td", cell) for cell in row] for row in ROWS),
     ]
-    page = tables.html(None, [["CPU", "<x>"]], align_left=True)
+    page = html.html(None, [["CPU", "<x>"]], align_left=True)
     assert '<th style="text-align:left">CPU</th><td style="text-align:left">&lt;x&gt;</td>' in page
-    assert "&lt;b&gt;not bold&lt;/b&gt;" in tables.html(HEADERS, ROWS, notes=["<b>not bold</b>"])
+    assert "&lt;b&gt;not bold&lt;/b&gt;" in html.html(HEADERS, ROWS, notes=["<b>not bold</b>"])
 
 
 @pytest.mark.slow
