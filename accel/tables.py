@@ -27,14 +27,20 @@ if TYPE_CHECKING:
 # -- drawing ---------------------------------------------------------------------------
 
 
-def text(headers: Sequence[str], rows: Rows) -> str:
-    """Columns padded to their widest cell, two spaces apart; the last column is left unpadded."""
-    widths = [len(h) for h in headers]
-    for row in rows:
+def text(headers: Sequence[str] | None, rows: Rows) -> str:
+    """Columns padded to their widest cell, two spaces apart; the last column is left unpadded.
+
+    ``headers=None``: the rows alone.
+    """
+    table = [list(headers), *rows] if headers is not None else list(rows)
+    if not table:
+        return ""
+    widths = [0] * len(table[0])
+    for row in table:
         for i, cell in enumerate(row[:-1]):
             widths[i] = max(widths[i], len(cell))
     lines = []
-    for row in [list(headers), *rows]:
+    for row in table:
         cells = [cell.ljust(widths[i]) for i, cell in enumerate(row[:-1])] + [row[-1]]
         lines.append("  ".join(cells).rstrip())
     return "\n".join(lines)

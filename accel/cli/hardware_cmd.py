@@ -12,6 +12,7 @@ import json
 import sys
 from typing import Any
 
+from ..tables import markdown, text
 from .options import add_store_options, store_option
 
 
@@ -60,25 +61,25 @@ def backend_matrix() -> list[dict[str, Any]] | None:
     return rows
 
 
-def _backends_text(rows: list[dict[str, Any]]) -> str:
-    width = max(len(r["name"]) for r in rows)
-    lines = ["Backends"]
+def _backend_rows(rows: list[dict[str, Any]], *, short: bool) -> list[list[str]]:
+    """Name, yes/no and the reason; ``short`` drops the word "available" from the reason."""
+    cells = []
     for r in rows:
-        status = "yes" if r["available"] else "no "
         reason = str(r["reason"])
-        if r["available"]:
+        if r["available"] and short:
             reason = reason.removeprefix("available").strip()
-        reason = f"  {reason}" if reason else ""
-        lines.append(f"  {r['name'].ljust(width)}  {status}{reason}")
-    return "\n".join(lines)
+        cells.append([r["name"], "yes" if r["available"] else "no", reason])
+    return cells
+
+
+def _backends_text(rows: list[dict[str, Any]]) -> str:
+    lines = text(None, _backend_rows(rows, short=True)).splitlines()
+    return "\n".join(["Backends", *("  " + line for line in lines)])
 
 
 def _backends_markdown(rows: list[dict[str, Any]]) -> str:
-    lines = ["**Backends**", "", "| backend | available | reason |", "|---|---|---|"]
-    for r in rows:
-        reason = str(r["reason"]).replace("|", "\\|").replace("<", "&lt;").replace(">", "&gt;")
-        lines.append(f"| {r['name']} | {'yes' if r['available'] else 'no'} | {reason} |")
-    return "\n".join(lines)
+    table = markdown(["backend", "available", "reason"], _backend_rows(rows, short=False))
+    return "\n".join(["**Backends**", "", *table])
 
 
 def _keep_measured(report: Any, store: str | None) -> None:

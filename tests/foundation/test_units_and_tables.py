@@ -135,3 +135,9 @@ def test_in_a_notebook_a_shown_table_is_drawn_as_html_by_rich():
     assert page.startswith("<pre") and '<span style="font-weight: bold">backend' in page
     for cell in ROWS[1]:
         assert escape(cell, quote=False) in page
+
+
+def test_a_text_table_without_headers_aligns_its_rows_alone():
+    rows = [["numba_cuda", "no", "no driver"], ["c_native", "yes", ""]]
+    assert tables.text(None, rows).splitlines() == ["numba_cuda  no   no driver", "c_native    yes"]
+    assert tables.text(None, []) == ""
