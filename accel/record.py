@@ -70,13 +70,25 @@ class Samples:
 
 @dataclass
 class Transfer:
-    """Host-to-device and device-to-host movement of one run (time and bytes)."""
+    """Host-to-device and device-to-host movement of one run (time and bytes).
+
+    ``h2d_s``/``d2h_s`` are the device's own times of the copies where it has a clock
+    (CUDA events), else wall times; the wall times stand beside, and ``includes`` says
+    what was inside the timed copy (records before these fields leave them empty).
+    """
 
     h2d_s: float
     h2d_bytes: int
     d2h_s: float
     d2h_bytes: int
     pinned: bool | None = None
+    #: Wall time of the same copies (the host's view: launch, wait, return).
+    h2d_wall_s: float | None = None
+    d2h_wall_s: float | None = None
+    #: The clock ``h2d_s``/``d2h_s`` come from ("CUDA events on the copy stream", ...).
+    clock: str = ""
+    #: What the times cover (the copy alone, after a warm-up; staging apart).
+    includes: str = ""
 
 
 @dataclass

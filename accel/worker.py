@@ -74,8 +74,12 @@ def execute(spec: dict[str, Any]) -> RunRecord:
         host_inputs = phases.run(
             "inputs", kernel.make_inputs, spec["size"], spec["dtype"], record.seed, **record.params
         )
+        # Allocation (host staging, device buffers) is a phase of its own, before the copy.
+        staged = phases.run(
+            "stage_h2d" if backend.transfers else "prepare", backend.stage, host_inputs
+        )
         to_device = "h2d" if backend.transfers else "prepare"
-        device_inputs = phases.run(to_device, backend.to_device, host_inputs)
+        device_inputs = phases.run(to_device, backend.copy_in, staged)
         call = backend.bind(compute, device_inputs)
 
         first, output = phases.run("first_call", backend.time_calls, call, 1)
@@ -92,15 +96,12 @@ def execute(spec: dict[str, Any]) -> RunRecord:
         record.pools = {**pools_in_use(), **({"problems": pool_problems} if pool_problems else {})}
 
         from_device = "d2h" if backend.transfers else "collect"
-        host_output = phases.run(from_device, backend.from_device, output)
+        staged = phases.run(
+            "stage_d2h" if backend.transfers else "collect", backend.stage_output, output
+        )
+        host_output = phases.run(from_device, backend.copy_out, staged)
         if backend.transfers:
-            record.transfer = Transfer(
-                h2d_s=phases.times["h2d"],
-                h2d_bytes=sum(backend.nbytes(v) for v in host_inputs.values()),
-                d2h_s=phases.times["d2h"],
-                d2h_bytes=backend.nbytes(host_output),
-                pinned=backend.pinned if backend.device == "cuda" else None,
-            )
+            record.transfer = _transfer(backend, phases.times, host_inputs, host_output)
         verdict = phases.run("check", kernel.check, host_output, host_inputs)
         record.check = verdict.to_dict()
         record.status = "ok" if verdict.passed else "invalid"
@@ -124,6 +125,23 @@ def execute(spec: dict[str, Any]) -> RunRecord:
     record.wall_s = time.perf_counter() - started
     record.versions = _versions(backend)
     return record
+
+
+def _transfer(backend, times: dict[str, float], host_inputs, host_output) -> Transfer:
+    """The run's copies: the device's time of each where it timed one (CUDA events), the
+    wall time beside, and what the times include."""
+    h2d, d2h = backend.copy_timing("h2d"), backend.copy_timing("d2h")
+    return Transfer(
+        h2d_s=h2d.seconds if h2d else times["h2d"],
+        h2d_bytes=sum(backend.nbytes(v) for v in host_inputs.values()),
+        d2h_s=d2h.seconds if d2h else times["d2h"],
+        d2h_bytes=backend.nbytes(host_output),
+        pinned=backend.pinned if backend.device == "cuda" else None,
+        h2d_wall_s=h2d.wall_s if h2d else times["h2d"],
+        d2h_wall_s=d2h.wall_s if d2h else times["d2h"],
+        clock=h2d.clock if h2d else "wall clock",
+        includes=h2d.includes if h2d else "the backend's whole move of the data, staging included",
+    )
 
 
 def _versions(backend) -> dict[str, str]:

@@ -49,6 +49,22 @@ def distribution_versions(*names: str) -> dict[str, str]:
     return found
 
 
+@dataclass(frozen=True)
+class CopyTiming:
+    """One timed copy: its time on the device's clock (None where it has none), the wall
+    time of the same copy, and what the time covers."""
+
+    device_s: float | None
+    wall_s: float
+    clock: str
+    includes: str
+
+    @property
+    def seconds(self) -> float:
+        """The device's time where it has one, else the wall time."""
+        return self.device_s if self.device_s is not None else self.wall_s
+
+
 class Backend:
     """Base class: an in-process CPU backend that runs a kernel's ``compute`` directly."""
 
@@ -91,6 +107,32 @@ class Backend:
     def from_device(self, output: Any) -> Any:
         """The output back on the host, as NumPy data or a Python scalar."""
         return output
+
+    # A run moves data in two steps so that its copy time is the copy alone: ``stage``
+    # allocates (host staging, device buffers) outside the timed copy, ``copy_in`` copies.
+    # ``stage_output``/``copy_out`` do the same for the way back. Backends whose copy is
+    # one step keep these defaults, which call ``to_device``/``from_device``.
+
+    def stage(self, inputs: Inputs) -> Any:
+        """Everything a copy to the device needs, allocated; nothing copied yet."""
+        return inputs
+
+    def copy_in(self, staged: Any) -> Inputs:
+        """The device inputs, copied from what ``stage`` prepared."""
+        return self.to_device(staged)
+
+    def stage_output(self, output: Any) -> Any:
+        """Everything the copy back to the host needs, allocated; nothing copied yet."""
+        return output
+
+    def copy_out(self, staged: Any) -> Any:
+        """The output on the host, copied from what ``stage_output`` prepared."""
+        return self.from_device(staged)
+
+    def copy_timing(self, direction: str) -> CopyTiming | None:
+        """How the last ``copy_in`` ("h2d") or ``copy_out`` ("d2h") was timed on the device,
+        or None where only the caller's wall clock saw it."""
+        return None
 
     def nbytes(self, value: Any) -> int:
         """Bytes a value occupies in host memory (0 for scalars)."""

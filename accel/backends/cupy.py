@@ -6,7 +6,6 @@ from typing import Any
 
 import numpy as np
 
-from ..kernels import Inputs
 from .base import Availability, missing_module
 from .cuda_backend import CUDA_FIX, CudaBackend, unavailable
 from .cuda_driver import driver_availability
@@ -37,34 +36,44 @@ class CupyBackend(CudaBackend):
         cupy.empty(1)
         self.synchronize()
 
-    def to_device(self, inputs: Inputs) -> Inputs:
-        import cupy
+    def host_staging(self, array: np.ndarray) -> Any:
+        if not self.pinned:
+            return array
         import cupyx
 
-        moved = {}
-        for key, value in inputs.items():
-            if isinstance(value, np.ndarray):
-                if self.pinned:
-                    staged = cupyx.empty_like_pinned(value)
-                    staged[...] = value
-                    value = staged
-                on_device = cupy.empty(value.shape, value.dtype)
-                on_device.set(value)
-                value = on_device
-            moved[key] = value
-        self.synchronize()
-        return moved
+        staged = cupyx.empty_like_pinned(array)
+        staged[...] = array
+        return staged
 
-    def from_device(self, output: Any) -> Any:
-        import cupy
+    def host_empty(self, shape: tuple[int, ...], dtype: Any) -> Any:
         import cupyx
 
-        if not isinstance(output, cupy.ndarray):
-            return output
-        host = cupyx.empty_pinned(output.shape, output.dtype) if self.pinned else None
-        result = output.get(out=host)
-        self.synchronize()
-        return result if result.ndim else result.item()
+        return cupyx.empty_pinned(shape, dtype) if self.pinned else np.empty(shape, dtype)
+
+    def device_empty(self, shape: tuple[int, ...], dtype: Any) -> Any:
+        import cupy
+
+        return cupy.empty(shape, dtype)
+
+    def is_device_array(self, value: Any) -> bool:
+        import cupy
+
+        return isinstance(value, cupy.ndarray)
+
+    def copy_h2d(self, device: Any, host: Any) -> None:
+        import cupy
+
+        device.set(host, stream=cupy.cuda.get_current_stream())
+
+    def copy_d2h(self, host: Any, device: Any) -> None:
+        import cupy
+
+        device.get(stream=cupy.cuda.get_current_stream(), out=host)
+
+    def record_event(self, event: Any) -> None:
+        import cupy
+
+        event.record(cupy.cuda.get_current_stream())
 
     def synchronize(self) -> None:
         import cupy

@@ -6,7 +6,6 @@ from typing import Any
 
 import numpy as np
 
-from ..kernels import Inputs
 from .base import Availability, missing_module
 from .cuda_backend import CudaBackend, unavailable
 from .cuda_driver import driver_availability
@@ -52,32 +51,42 @@ class TorchCudaBackend(CudaBackend):
         torch.empty(1, device=self.device)
         self.synchronize()
 
-    def to_device(self, inputs: Inputs) -> Inputs:
+    def host_staging(self, array: np.ndarray) -> Any:
         import torch
 
-        moved = {}
-        for key, value in inputs.items():
-            if isinstance(value, np.ndarray):
-                host = torch.from_numpy(value)
-                if self.pinned:
-                    host = host.pin_memory()
-                value = host.to(self.device, non_blocking=self.pinned)
-            moved[key] = value
-        self.synchronize()
-        return moved
+        host = torch.from_numpy(array)
+        return host.pin_memory() if self.pinned else host
 
-    def from_device(self, output: Any) -> Any:
+    def host_empty(self, shape: tuple[int, ...], dtype: Any) -> Any:
         import torch
 
-        if not isinstance(output, torch.Tensor):
-            return output
-        if self.pinned:
-            host = torch.empty(output.shape, dtype=output.dtype, pin_memory=True)
-            host.copy_(output, non_blocking=True)
-        else:
-            host = output.cpu()
-        self.synchronize()
-        return host.numpy() if host.dim() else host.item()
+        return torch.empty(shape, dtype=dtype, pin_memory=self.pinned)
+
+    def device_empty(self, shape: tuple[int, ...], dtype: Any) -> Any:
+        import torch
+
+        return torch.empty(
+            shape, dtype=torch.from_numpy(np.empty(0, dtype)).dtype, device=self.device
+        )
+
+    def is_device_array(self, value: Any) -> bool:
+        import torch
+
+        return isinstance(value, torch.Tensor)
+
+    def copy_h2d(self, device: Any, host: Any) -> None:
+        device.copy_(host, non_blocking=self.pinned)
+
+    def copy_d2h(self, host: Any, device: Any) -> None:
+        host.copy_(device, non_blocking=self.pinned)
+
+    def record_event(self, event: Any) -> None:
+        import torch
+
+        event.record(torch.cuda.current_stream())
+
+    def as_numpy(self, host: Any) -> np.ndarray:
+        return host.numpy()
 
     def synchronize(self) -> None:
         import torch

@@ -2,7 +2,8 @@
 
 Each thread updates cells ``start, start + stride, ...`` of the flattened grid; the
 wrap-around neighbours are found with a comparison, not a modulo. Consecutive threads
-take consecutive cells of a row, so their loads and stores coalesce.
+take consecutive cells of a row, so their loads and stores coalesce. The two buffers the
+steps alternate between come from :func:`workspace`, allocated once per run.
 """
 
 from numba import cuda
@@ -25,15 +26,24 @@ def _step(grid, out, factor, four):
         out[i, j] = centre + factor * (neighbours - four * centre)
 
 
-def compute(grid, steps: int, dt: float, D: float):
-    """The grid after ``steps`` steps, as a new device array of the input's dtype."""
-    current = cuda.device_array_like(grid)
-    current.copy_to_device(grid)
-    spare = cuda.device_array_like(grid)
+def workspace(grid, steps, dt, D):
+    """The two buffers the steps alternate between, allocated once per run."""
+    return {"buffers": (cuda.device_array_like(grid), cuda.device_array_like(grid))}
+
+
+def compute(grid, steps: int, dt: float, D: float, buffers=None):
+    """The grid after ``steps`` steps, in one of ``buffers`` (two device arrays shaped like
+    the grid; new ones where not given). The first step reads ``grid`` itself, so the
+    input is never copied and never changed."""
+    current, spare = buffers if buffers is not None else workspace(grid, steps, dt, D)["buffers"]
+    if steps == 0:
+        current.copy_to_device(grid)  # device to device
+        return current
     blocks, threads = launch_config(grid.size)
     scalar = grid.dtype.type
     factor, four = scalar(dt * D), scalar(4)
-    for _ in range(steps):
+    _step[blocks, threads](grid, current, factor, four)
+    for _ in range(steps - 1):
         _step[blocks, threads](current, spare, factor, four)
         current, spare = spare, current
     return current

@@ -3,7 +3,9 @@
 Each thread sums the squares of elements ``start, start + stride, ...`` in the input's
 dtype; the block's threads then halve their partial sums pairwise in shared memory
 (any whole number of warps works, not only powers of two), and thread 0 adds the
-block's total to the one-element result with ``cuda.atomic.add``.
+block's total to the one-element result with ``cuda.atomic.add``. The result lives in a
+buffer from :func:`workspace` (allocated once per run) and is zeroed on the device at
+each call: no allocation and no copy from the host inside a call.
 """
 
 import functools
@@ -13,6 +15,7 @@ import numpy as np
 from numba import cuda
 
 from .._cuda import launch_config
+from .._numba_cuda import numba_reset
 
 #: Shared memory is sized for the largest block any NVIDIA GPU allows.
 MAX_THREADS_PER_BLOCK = 1024
@@ -46,9 +49,17 @@ def _kernel(dtype: np.dtype):
     return norm_squared
 
 
-def compute(v):
-    """The sum of the squares of the elements of ``v``, as a one-element device array."""
-    out = cuda.to_device(np.zeros(1, dtype=v.dtype))
+def workspace(v):
+    """The one-element result, allocated once per run so that a timed call allocates nothing."""
+    return {"out": cuda.device_array(1, dtype=v.dtype)}
+
+
+def compute(v, out=None):
+    """The sum of the squares of the elements of ``v``, as a one-element device array
+    (``out``, zeroed on the device first, where given)."""
+    if out is None:
+        out = workspace(v)["out"]
+    numba_reset(out)
     blocks, threads = launch_config(max(v.size, 1))
     _kernel(v.dtype)[blocks, threads](v, out)
     return out

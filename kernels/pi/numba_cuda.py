@@ -11,6 +11,7 @@ import numpy as np
 from numba import cuda
 
 from .._cuda import launch_config
+from .._numba_cuda import numba_reset
 from . import COORDINATE_BITS, GAMMA, MIX1, MIX2, RADIUS_SQUARED
 
 _GAMMA, _MIX1, _MIX2 = np.uint64(GAMMA), np.uint64(MIX1), np.uint64(MIX2)
@@ -44,9 +45,17 @@ def count_inside(samples, seed, total):
         cuda.atomic.add(total, 0, block_total[0])
 
 
-def compute(samples, seed):
-    """The number of ``samples`` darts inside the quarter circle (a 1-element device array)."""
-    total = cuda.to_device(np.zeros(1, dtype=np.int64))
+def workspace(samples, seed):
+    """The one-element count, allocated once per run so that a timed call allocates nothing."""
+    return {"total": cuda.device_array(1, dtype=np.int64)}
+
+
+def compute(samples, seed, total=None):
+    """The number of ``samples`` darts inside the quarter circle (a 1-element device array:
+    ``total``, zeroed on the device first, where given)."""
+    if total is None:
+        total = workspace(samples, seed)["total"]
+    numba_reset(total)
     blocks, threads = launch_config(samples)
     count_inside[blocks, threads](samples, seed, total)
     return total

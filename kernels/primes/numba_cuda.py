@@ -13,6 +13,7 @@ import numpy as np
 from numba import cuda
 
 from .._cuda import launch_config
+from .._numba_cuda import numba_reset
 
 
 @cuda.jit
@@ -38,9 +39,17 @@ def count_primes(numbers, total):
         cuda.atomic.add(total, 0, block_total[0])
 
 
-def compute(numbers):
-    """How many of ``numbers`` (an int64 device array) are prime (a 1-element device array)."""
-    total = cuda.to_device(np.zeros(1, dtype=np.int64))
+def workspace(numbers):
+    """The one-element count, allocated once per run so that a timed call allocates nothing."""
+    return {"total": cuda.device_array(1, dtype=np.int64)}
+
+
+def compute(numbers, total=None):
+    """How many of ``numbers`` (an int64 device array) are prime (a 1-element device array:
+    ``total``, zeroed on the device first, where given)."""
+    if total is None:
+        total = workspace(numbers)["total"]
+    numba_reset(total)
     blocks, threads = launch_config(max(1, numbers.size))
     count_primes[blocks, threads](numbers, total)
     return total
