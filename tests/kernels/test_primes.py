@@ -95,6 +95,32 @@ def test_implementation_gets_the_edge_cases_right(module):
         assert _compute(module, inputs) == PRIMES.reference(inputs), (start, size)
 
 
+#: A few large numbers whose answer is known in closed form. 10^17 + 1 = 11 * 9090909090909091
+#: (10^odd + 1 is a multiple of 11): trial division settles it at 11, where NumPy used to go
+#: on dividing an empty array up to sqrt(1e17). 2^31 + 1 = 3 * 715827883.
+LARGE_NUMBERS = [
+    pytest.param([10**17 + 1], 0, id="1e17+1=11*9090909090909091"),
+    pytest.param([1_000_003 * 1_000_033, 1_000_003, 1_000_033], 2, id="semiprime-and-factors"),
+    pytest.param([2**31 - 1] * 3 + [2**31 + 1], 3, id="M31-thrice-and-2^31+1"),
+]
+
+
+@pytest.mark.parametrize("numbers, expected", LARGE_NUMBERS)
+@pytest.mark.parametrize("module", ["pure_python", "torch_impl", *IN_PROCESS])
+def test_few_large_numbers_are_settled_by_their_factors(module, numbers, expected):
+    assert 10**17 + 1 == 11 * 9_090_909_090_909_091 and 2**31 + 1 == 3 * 715_827_883
+    assert PRIMES_MODULE.prime_flags(1_000_003, 1_000_033)[[0, -1]].all()
+    assert PRIMES_MODULE.prime_flags(2**31 - 1, 2**31 - 1)[0]
+    inputs = {"numbers": np.array(numbers, dtype=np.int64)}
+    assert _compute(module, inputs) == expected
+
+
+def test_numpy_divides_a_lone_large_number_in_blocks_and_agrees_with_the_sieve():
+    """200 numbers from 2^40: few candidates, so NumPy divides them by many divisors at once."""
+    inputs = PRIMES.make_inputs(200, start=2**40)
+    assert _compute("numpy_impl", inputs) == PRIMES.reference(inputs)
+
+
 def test_edge_ranges_hold_the_cases_they_claim():
     flags = PRIMES_MODULE.prime_flags(0, 2)
     assert flags.tolist() == [False, False, True]
