@@ -3,9 +3,13 @@
 (The timing loop's cost per repetition is measured through the runner with the empty
 kernel in ``bench_empty``; see ``catalogue``.)
 
-* Import: ``python -c "import accel"`` against ``python -c "pass"`` in fresh
-  interpreters, alternated, the least wall time of each; the difference is what
-  importing accel adds. A second interpreter lists the heavy modules it pulled in.
+* Import: ``python -X importtime -c "import accel"`` in fresh interpreters; the
+  interpreter's own account of the cumulative time of the top-level ``accel`` import
+  (everything it pulled in, nothing the interpreter had loaded before), the median of
+  the runs. A sum of import times cannot be negative, unlike the difference of two
+  whole-interpreter wall times (``python -c "import accel"`` minus ``python -c pass``,
+  kept beside it as context), which noise made -4.7 ms once. A second interpreter lists
+  the heavy modules it pulled in.
 * ``fastest``: the callable it returns against the implementation's ``compute``
   called directly on the same tiny input, with ``timeit``, in alternating pairs; the
   cost is the median difference within a pair.
@@ -52,21 +56,53 @@ def _wall(code: str) -> float:
 
 @dataclass(frozen=True)
 class ImportCost:
-    """Seconds ``import accel`` adds to a fresh interpreter, and the heavy modules it loads."""
+    """Seconds ``import accel`` adds to a fresh interpreter, and the heavy modules it loads.
+
+    ``seconds`` is the median of ``samples_s``, each the cumulative import time of
+    ``accel`` that ``python -X importtime`` reports; ``with_accel_s`` and ``bare_s`` are
+    the least wall times of whole interpreters with and without the import (context).
+    """
 
     seconds: float
     with_accel_s: float
     bare_s: float
     runs: int
     heavy: tuple[str, ...]
+    samples_s: tuple[float, ...] = ()
+
+
+def importtime_s(module: str, stderr: str) -> float:
+    r"""The cumulative import time of top-level ``module`` in ``-X importtime`` output.
+
+    >>> importtime_s("accel", "import time:  1205 |  7555 | accel\n")
+    0.007555
+    """
+    for line in stderr.splitlines():
+        if not line.startswith("import time:"):
+            continue
+        fields = line[len("import time:") :].split("|")
+        if len(fields) == 3 and fields[2].rstrip() == f" {module}":
+            return int(fields[1]) / 1e6
+    raise ValueError(f"-X importtime reports no top-level import of {module!r}")
+
+
+def _importtime(module: str) -> float:
+    result = subprocess.run(
+        [sys.executable, "-X", "importtime", "-c", f"import {module}"],
+        check=True,
+        capture_output=True,
+        text=True,
+    )
+    return importtime_s(module, result.stderr)
 
 
 def import_cost(runs: int = 15) -> ImportCost:
-    """Least wall time of ``import accel`` minus that of an empty interpreter, alternated."""
-    with_accel, bare = [], []
+    """The median cumulative ``-X importtime`` of ``accel`` over ``runs`` fresh interpreters."""
+    with_accel, bare, samples = [], [], []
     for _ in range(runs):
         bare.append(_wall("pass"))
         with_accel.append(_wall("import accel"))
+        samples.append(_importtime("accel"))
     listing = subprocess.run(
         [
             sys.executable,
@@ -79,7 +115,9 @@ def import_cost(runs: int = 15) -> ImportCost:
     )
     loaded = json.loads(listing.stdout)
     heavy = tuple(sorted({m.split(".")[0] for m in loaded} & set(HEAVY_MODULES)))
-    return ImportCost(min(with_accel) - min(bare), min(with_accel), min(bare), runs, heavy)
+    return ImportCost(
+        statistics.median(samples), min(with_accel), min(bare), runs, heavy, tuple(samples)
+    )
 
 
 @dataclass(frozen=True)

@@ -12,6 +12,7 @@ figures measured in the same run.
 
 from __future__ import annotations
 
+import math
 from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
 
@@ -98,7 +99,21 @@ def judge(
     method: str = "",
     figures: dict[str, Any] | None = None,
 ) -> Result:
-    """The verdict on ``value``; a miss is explained by its shortfall and ``why``."""
+    """The verdict on ``value``; a miss is explained by its shortfall and ``why``.
+
+    Every target's figure is a time, a rate, a ratio of times or a count, none of which
+    can be negative: a negative (or not finite) figure is a broken measurement, and the
+    verdict is ``not measurable`` with the figure and the method, never a pass.
+
+    >>> judge(Target("harness.import_time", "", 150.0, "lower", "ms"), -4.7).status
+    'not measurable'
+    """
+    if not math.isfinite(value) or value < 0:
+        reason = (
+            f"the measurement gave {quantity(value, target.unit)}, which this figure cannot "
+            "be: a broken measurement (noise larger than the effect, or a failed run)"
+        )
+        return not_measurable(target, reason, method=method, figures=figures)
     passed = target.met_by(value)
     explanation = "" if passed else "; ".join(filter(None, [shortfall(target, value), why]))
     return _result(target, "pass" if passed else "fail", value, explanation, method, figures)

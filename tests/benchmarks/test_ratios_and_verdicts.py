@@ -212,3 +212,29 @@ def test_roof_fraction_without_a_roof_says_why(record):
         roof_label="peak",
     )
     assert result.status == "not measurable" and result.explanation == "flops: probe failed"
+
+
+@pytest.mark.parametrize("value", [-4.7, -1e-9, float("nan"), float("-inf")])
+@pytest.mark.parametrize("better", ["lower", "higher"])
+def test_a_figure_that_cannot_be_negative_is_never_a_pass_when_it_is(value, better):
+    """-4.7 ms was once a pass for harness.import_time (a difference of two minima)."""
+    verdict = judge(Target("harness.import_time", "", 150.0, better, "ms"), value)
+    assert verdict.status == "not measurable" and verdict.value is None
+    assert "broken measurement" in verdict.explanation
+
+
+def test_import_time_is_the_interpreters_own_cumulative_count():
+    from benchmarks.harness_costs import import_cost, importtime_s
+
+    report = (
+        "import time: self [us] | cumulative | imported package\n"
+        "import time:       776 |      32944 | site\n"
+        "import time:       128 |        128 |     collections.abc\n"
+        "import time:      1205 |       7555 | accel\n"
+    )
+    assert importtime_s("accel", report) == 0.007555
+    with pytest.raises(ValueError):
+        importtime_s("accel.cli", report)
+    cost = import_cost(runs=3)
+    assert len(cost.samples_s) == 3 and all(s > 0 for s in cost.samples_s)
+    assert min(cost.samples_s) <= cost.seconds <= max(cost.samples_s)
