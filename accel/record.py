@@ -12,6 +12,8 @@ import statistics
 from dataclasses import asdict, dataclass, field, fields
 from typing import Any, Literal
 
+from .intervals import Interval, median_interval, untrusted
+
 SCHEMA_VERSION = 1
 
 Status = Literal["ok", "invalid", "failed", "timeout", "unavailable"]
@@ -56,7 +58,18 @@ class Samples:
         q1, _, q3 = statistics.quantiles(self.values, n=4, method="inclusive")
         return q3 - q1
 
+    @property
+    def interval(self) -> Interval | None:
+        """The median with its 95% confidence interval (order statistics)."""
+        return median_interval(self.values)
+
+    @property
+    def untrusted(self) -> str | None:
+        """Why the samples are too spread to trust (wide spread, two clusters), or None."""
+        return untrusted(self.values)
+
     def summary(self) -> dict[str, float | int]:
+        interval = self.interval
         return {
             "repeats": self.repeats,
             "median_s": self.median,
@@ -65,6 +78,10 @@ class Samples:
             "iqr_s": self.iqr,
             "min_s": self.minimum,
             "max_s": self.maximum,
+            "ci_low_s": interval.low,
+            "ci_high_s": interval.high,
+            "ci_confidence": interval.confidence,
+            "untrusted": self.untrusted,
         }
 
 
@@ -161,6 +178,22 @@ class RunRecord:
         from .display import to_pandas
 
         return to_pandas([self])
+
+    def interval(self, end_to_end: bool = False) -> Interval | None:
+        """The median's confidence interval; ``end_to_end`` adds the transfers each way."""
+        found = self.samples.interval if self.samples_s else None
+        if found is None or not end_to_end or self.transfer is None:
+            return found
+        return found.shifted(self.transfer.h2d_s + self.transfer.d2h_s)
+
+    @property
+    def trust(self) -> str | None:
+        """Why this run's times should not be taught from: disturbed, or too spread; None."""
+        reasons = [
+            *([f"disturbed: {self.disturbed}"] if self.disturbed else []),
+            *([why] if (why := untrusted(self.samples_s)) else []),
+        ]
+        return "; ".join(reasons) or None
 
     def to_dict(self) -> dict[str, Any]:
         data = asdict(self)

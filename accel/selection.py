@@ -35,10 +35,11 @@ from dataclasses import dataclass
 from itertools import pairwise
 from typing import Any
 
-from . import __version__
+from . import __version__, units
 from .backends import BACKEND_NAMES, Backend, get_backend
 from .backends.base import distribution_versions
 from .errors import AccelError, UsageError, choose
+from .intervals import Interval
 from .kernels import KernelSpec
 from .record import RunRecord
 from .runner import (
@@ -97,7 +98,11 @@ class Crossover:
     """Where the fastest backend changes between two measured sizes of a sweep.
 
     ``size`` is where the two backends' log-log lines cross (None where one of them
-    was not measured at both ends).
+    was not measured at both ends). ``clear`` is True only where the two backends'
+    95% intervals separate on both sides: ``below`` clearly faster at ``low`` and
+    ``above`` clearly faster at ``high``; otherwise the sweep cannot tell them apart
+    there and says "no clear winner". ``at_low`` and ``at_high`` hold the intervals
+    (below's, above's) at the two sizes.
     """
 
     low: int
@@ -105,6 +110,33 @@ class Crossover:
     below: str
     above: str
     size: float | None
+    clear: bool = True
+    at_low: tuple[Interval, Interval] | None = None
+    at_high: tuple[Interval, Interval] | None = None
+
+    def describe(self) -> str:
+        """``numpy -> numba_cpu near size 181 (between 128 and 256)``, or no clear winner."""
+        near = f"near size {self.size:.0f} " if self.size is not None else ""
+        if not self.clear:
+            return (
+                f"no clear winner between {self.below} and {self.above} "
+                f"{near}(between {self.low} and {self.high}: their intervals overlap)"
+            )
+        return f"{self.below} -> {self.above} {near}(between {self.low} and {self.high})"
+
+    def intervals(self) -> str:
+        """The four intervals behind the verdict, for a report."""
+
+        def pair(size: int, found: tuple[Interval, Interval] | None) -> str:
+            if found is None:
+                return f"at {size}: not measured on both"
+            return f"at {size}: {self.below} {_span(found[0])}, {self.above} {_span(found[1])}"
+
+        return f"{pair(self.low, self.at_low)}; {pair(self.high, self.at_high)}"
+
+
+def _span(interval: Interval) -> str:
+    return f"{units.seconds(interval.low)}..{units.seconds(interval.high)}"
 
 
 @dataclass(frozen=True)
@@ -192,16 +224,16 @@ def _seconds(record: RunRecord, data_on_device: bool) -> float | None:
     return record.median_s if data_on_device else record.end_to_end_s
 
 
-#: One backend's ok runs by size, each with its time: the points a sweep measured.
-Curve = dict[int, tuple[StoredRun, float]]
+#: One backend's ok runs by size, each with its interval: the points a sweep measured.
+Curve = dict[int, tuple[StoredRun, Interval]]
 
 
 def _curves(latest: dict[tuple[str, int], StoredRun], data_on_device: bool) -> dict[str, Curve]:
     curves: dict[str, Curve] = {}
     for (backend, size), run in latest.items():
-        seconds = _seconds(run.record, data_on_device)
-        if run.record.ok and seconds:
-            curves.setdefault(backend, {})[size] = (run, seconds)
+        interval = run.record.interval(end_to_end=not data_on_device)
+        if run.record.ok and interval is not None and interval.median:
+            curves.setdefault(backend, {})[size] = (run, interval)
     return curves
 
 
@@ -211,19 +243,41 @@ def _log_lerp(x0: float, y0: float, x1: float, y1: float, x: float) -> float:
     return math.exp(math.log(y0) + fraction * (math.log(y1) - math.log(y0)))
 
 
-def _estimate(backend: str, curve: Curve, size: int) -> Estimate | None:
-    """The backend's time at ``size``: measured there, or interpolated between the
-    nearest measured sizes either side; None outside the measured range."""
+def _interval_at(curve: Curve, size: int) -> tuple[Interval, tuple[StoredRun, ...]] | None:
+    """The interval at ``size``: measured there, or each bound interpolated on log-log
+    axes between the nearest measured sizes either side; None outside the range."""
     if size in curve:
-        run, seconds = curve[size]
-        return Estimate(backend, seconds, (run,))
+        run, interval = curve[size]
+        return interval, (run,)
     below = [s for s in curve if s < size]
     above = [s for s in curve if s > size]
     if not below or not above:
         return None
-    (low, low_s), (high, high_s) = curve[max(below)], curve[min(above)]
-    seconds = _log_lerp(low.record.size, low_s, high.record.size, high_s, size)
-    return Estimate(backend, seconds, (low, high))
+    (low_run, low), (high_run, high) = curve[max(below)], curve[min(above)]
+    x0, x1 = low_run.record.size, high_run.record.size
+
+    def lerp(a: float, b: float) -> float:
+        return _log_lerp(x0, a, x1, b, size) if a > 0 and b > 0 else a + (b - a) * 0.5
+
+    return (
+        Interval(
+            lerp(low.median, high.median),
+            lerp(low.low, high.low),
+            lerp(low.high, high.high),
+            min(low.confidence, high.confidence),
+        ),
+        (low_run, high_run),
+    )
+
+
+def _estimate(backend: str, curve: Curve, size: int) -> Estimate | None:
+    """The backend's time at ``size``: measured there, or interpolated between the
+    nearest measured sizes either side; None outside the measured range."""
+    found = _interval_at(curve, size)
+    if found is None:
+        return None
+    interval, runs = found
+    return Estimate(backend, interval.median, runs)
 
 
 def _measure(
@@ -498,30 +552,28 @@ def crossovers_among(records: Iterable[RunRecord], *, data_on_device: bool) -> l
 
 
 def _crossovers(curves: dict[str, Curve]) -> list[Crossover]:
-    def time_at(backend: str, size: int) -> float | None:
-        found = _estimate(backend, curves[backend], size)
-        return None if found is None else found.seconds
+    def at(backend: str, size: int) -> Interval | None:
+        found = _interval_at(curves[backend], size)
+        return None if found is None else found[0]
 
     winners = []
     for size in sorted({s for curve in curves.values() for s in curve}):
-        timed = [(t, b) for b in curves if (t := time_at(b, size)) is not None]
+        timed = [(i.median, b) for b in curves if (i := at(b, size)) is not None]
         winners.append((size, min(timed)[1]))
     found = []
     for (low, below), (high, above) in pairwise(winners):
         if below == above:
             continue
-        ends = [
-            time_at(below, low),
-            time_at(above, low),
-            time_at(below, high),
-            time_at(above, high),
-        ]
-        crossing = None
+        ends = [at(below, low), at(above, low), at(below, high), at(above, high)]
+        crossing, clear, at_low, at_high = None, False, None, None
         if None not in ends:
-            gap_low = math.log(ends[0] / ends[1])  # <= 0: `below` wins at low
-            gap_high = math.log(ends[2] / ends[3])  # >= 0: `above` wins at high
+            b_low, a_low, b_high, a_high = ends
+            at_low, at_high = (b_low, a_low), (b_high, a_high)
+            clear = b_low.below(a_low) and a_high.below(b_high)
+            gap_low = math.log(b_low.median / a_low.median)  # <= 0: `below` wins at low
+            gap_high = math.log(b_high.median / a_high.median)  # >= 0: `above` wins at high
             if gap_high != gap_low:
                 fraction = gap_low / (gap_low - gap_high)
                 crossing = math.exp(math.log(low) + fraction * (math.log(high) - math.log(low)))
-        found.append(Crossover(low, high, below, above, crossing))
+        found.append(Crossover(low, high, below, above, crossing, clear, at_low, at_high))
     return found

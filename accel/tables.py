@@ -175,6 +175,46 @@ def transfer_share(record: RunRecord) -> str:
     return f"{moved / total:.0%}" if total else "-"
 
 
+def median_cell(record: RunRecord, end_to_end: bool = False) -> str:
+    """``21.3 ms ± 1.2 ms``: the median and the larger side of its 95% confidence interval."""
+    interval = record.interval(end_to_end)
+    if interval is None:
+        return "-"
+    if len(record.samples_s) < 2:  # one sample: no interval to give
+        return seconds(interval.median)
+    width = interval.half_width
+    return f"{seconds(interval.median)} ± {seconds(width) if width else 0}"
+
+
+def trust_cell(record: RunRecord) -> str:
+    """``clean``, ``disturbed``, ``spread 23%`` or ``two clusters``: can this row be taught?"""
+    if not record.samples_s:
+        return "-"
+    marks = ["disturbed"] if record.disturbed else []
+    why = record.samples.untrusted
+    if why and why.startswith("two clusters"):
+        marks.append("two clusters")
+    elif why:
+        marks.append("spread " + why.split()[2])
+    return ", ".join(marks) or "clean"
+
+
+def trust_notes(records: Sequence[RunRecord]) -> list[str]:
+    """One line per untrusted row (why, measured) and, where any row is disturbed, the
+    one line that suggests measuring again."""
+    notes = [
+        f"trust: {r.backend} at size {r.size}: {r.trust}"
+        for r in records
+        if r.samples_s and r.trust
+    ]
+    if any(r.disturbed for r in records):
+        notes.append(
+            "re-run: some runs were disturbed (other work took the CPUs they asked for); "
+            "measure them again on a quieter machine before teaching from them"
+        )
+    return notes
+
+
 def verdict(record: RunRecord) -> str:
     """The check's verdict in a few words, or why there is none."""
     if record.check is None:
@@ -210,7 +250,7 @@ def compare_rows(
             [
                 r.backend,
                 r.status,
-                seconds(r.median_s),
+                median_cell(r),
                 seconds(spread),
                 str(len(r.samples_s)),
                 seconds(r.end_to_end_s),
@@ -218,12 +258,13 @@ def compare_rows(
                 seconds(r.first_call_s),
                 transfer_share(r),
                 *([counter_cell(r, "cache-misses"), derived_cell(r, "ipc")] if counted else []),
+                trust_cell(r),
                 verdict(r) + (f" ({r.reason})" if r.status != "ok" else ""),
             ]
         )
     headers = ["backend", "status", "median", "stdev", "reps", "end to end", "vs python"]
     headers += ["first call", "transfer", *(["cache misses/call", "IPC"] if counted else [])]
-    headers += ["check"]
+    headers += ["trust", "check"]
     blanks = ["-"] * (len(headers) - 3)
     for r in untimed:
         rows.append([r.backend, r.status, *blanks, r.reason or "-"])
@@ -290,4 +331,10 @@ def compare_notes(records: Sequence[RunRecord]) -> list[str]:
         notes.append(note)
     if any(r.median_s is not None for r in records):
         notes.append("transfer: share of end-to-end time spent moving data; none = in-process CPU")
+        notes.append(
+            "median ± the larger side of its 95% confidence interval (order statistics); "
+            "trust: clean, disturbed (other work took the CPUs), spread (stdev >= 10% of the "
+            "mean) or two clusters"
+        )
+    notes.extend(trust_notes(records))
     return notes

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from ..record import RunRecord
 from ..tables import DERIVED, derivable, derived_cell, event_cell, text, verdict
+from ..threads import describe_pools
 from ..units import memory, seconds
 
 
@@ -62,7 +63,13 @@ def run_summary(record: RunRecord) -> str:
             f"median       {seconds(stats.median)} ± {seconds(stats.stdev)} stdev "
             f"(min {seconds(stats.minimum)}, max {seconds(stats.maximum)})"
         )
+        ci = stats.interval
+        lines.append(
+            f"interval     {seconds(ci.low)} to {seconds(ci.high)} holds the median with "
+            f"{ci.confidence:.0%} confidence (order statistics)"
+        )
         lines.append(f"repetitions  {stats.repeats} timed, after {record.warmups} warm-up(s)")
+        lines.append(f"trust        {record.trust or 'clean: undisturbed, spread within 10%'}")
     if record.transfer is not None:
         t = record.transfer
         lines.append(
@@ -72,6 +79,8 @@ def run_summary(record: RunRecord) -> str:
         )
     lines.extend(counter_lines(record))
     lines.extend(process_lines(record))
+    if record.pools is not None:
+        lines.append(f"pools        {describe_pools(record.pools)}")
     if record.check is not None:
         lines.append(f"check        {verdict(record)}: {record.check['detail']}")
     if record.status in ("failed", "timeout") and record.stderr_tail:

@@ -8,13 +8,14 @@ transfers, and the sizes where the fastest backend changes.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 from typing import Any
 
 from ..errors import UsageError
 from ..progress import measured_runs
 from ..selection import Crossover, crossovers, crossovers_among
-from ..tables import show
+from ..tables import median_cell, show, trust_notes
 from ..units import seconds
 from .options import (
     add_figure_options,
@@ -64,15 +65,11 @@ def describe_crossovers(found: list[Crossover]) -> str:
     """``numpy -> numba_cpu near size 181 (between 128 and 256)``; 'none' when none."""
     if not found:
         return "none: the same backend is fastest at every stored size"
-    parts = []
-    for c in found:
-        near = f"near size {c.size:.0f} " if c.size is not None else ""
-        parts.append(f"{c.below} -> {c.above} {near}(between {c.low} and {c.high})")
-    return "; ".join(parts)
+    return "; ".join(c.describe() for c in found)
 
 
 def crossover_json(found: list[Crossover]) -> list[dict[str, Any]]:
-    return [vars(c) for c in found]
+    return [dataclasses.asdict(c) for c in found]
 
 
 def run(args: argparse.Namespace) -> int:
@@ -130,11 +127,16 @@ def run(args: argparse.Namespace) -> int:
     first = records[0]
     print(
         f"{first.kernel} sweep: {first.dtype}, {first.threads} threads; median kernel time "
-        "(end to end in brackets where data moves)"
+        "± its 95% interval (end to end in brackets where data moves; ! = not to be trusted)"
     )
     show(*_sweep_rows(records, sizes, names))
     print(f"crossovers, kernel time only:    {describe_crossovers(found[True])}")
+    print(*(f"  {c.intervals()}" for c in found[True]), sep="\n", end="\n" if found[True] else "")
     print(f"crossovers, transfers counted:   {describe_crossovers(found[False])}")
+    print(*(f"  {c.intervals()}" for c in found[False]), sep="\n", end="\n" if found[False] else "")
+    notes = trust_notes(records)
+    if notes:
+        print("! = " + "\n".join(notes))
     for r in records:
         if r.status not in ("ok", "unavailable"):
             print(f"  {r.backend} at size {r.size}: {r.status}: {r.reason}")
@@ -153,10 +155,11 @@ def _sweep_rows(records, sizes: list[int], names: list[str]) -> tuple[list[str],
             r = by_key.get((name, size))
             if r is None or not r.ok:
                 cells.append(r.status if r is not None else "-")
-            elif r.transfer is not None:
-                cells.append(f"{seconds(r.median_s)} ({seconds(r.end_to_end_s)})")
             else:
-                cells.append(seconds(r.median_s))
+                cell = median_cell(r)
+                if r.transfer is not None:
+                    cell += f" ({seconds(r.end_to_end_s)})"
+                cells.append(cell + (" !" if r.trust else ""))
         fastest = min(ok, key=lambda r: r.median_s).backend if ok else "-"
         with_transfers = min(ok, key=lambda r: r.end_to_end_s).backend if ok else "-"
         rows.append([str(size), *cells, fastest, with_transfers])

@@ -28,7 +28,7 @@ def test_default_ranks_by_kernel_plus_transfers():
     rows = _ranked(resident=False)
     assert [r["backend"] for r in rows] == ["numpy", "numba_cuda", "python"]
     gpu = rows[1]
-    assert gpu["median"] == "1 ms" and gpu["end to end"] == "13 ms"
+    assert gpu["median"] == "1 ms ± 0" and gpu["end to end"] == "13 ms"
     assert gpu["vs python"] == f"{0.100 / 0.013:.1f}x"  # 7.7x
 
 
