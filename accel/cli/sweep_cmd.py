@@ -136,7 +136,7 @@ def run(args: argparse.Namespace) -> int:
     print(*(f"  {c.intervals()}" for c in found[False]), sep="\n", end="\n" if found[False] else "")
     notes = trust_notes(records)
     if notes:
-        print("! = " + "\n".join(notes))
+        print("\n".join(notes))
     for r in records:
         if r.status not in ("ok", "unavailable"):
             print(f"  {r.backend} at size {r.size}: {r.status}: {r.reason}")
