@@ -54,14 +54,21 @@ def _spread(centre: float, width: float) -> list[float]:
     return [centre + width * (i - 3) / 3 for i in range(7)]
 
 
+def _sweep(points: dict[tuple[str, int], tuple[float, float]]) -> list[RunRecord]:
+    """Records of (backend, size) -> (centre, width) of their samples."""
+    return [_record(b, size, _spread(*shape)) for (b, size), shape in points.items()]
+
+
 def test_overlapping_intervals_declare_no_crossover() -> None:
     # a faster at 64 by 5% and b faster at 256 by 5%: medians cross, intervals overlap
-    records = [
-        _record("numpy", 64, _spread(1.00e-3, 0.2e-3)),
-        _record("numba_cpu", 64, _spread(1.05e-3, 0.2e-3)),
-        _record("numpy", 256, _spread(16.8e-3, 3e-3)),
-        _record("numba_cpu", 256, _spread(16.0e-3, 3e-3)),
-    ]
+    records = _sweep(
+        {
+            ("numpy", 64): (1.00e-3, 0.2e-3),
+            ("numba_cpu", 64): (1.05e-3, 0.2e-3),
+            ("numpy", 256): (16.8e-3, 3e-3),
+            ("numba_cpu", 256): (16.0e-3, 3e-3),
+        }
+    )
     (found,) = crossovers_among(records, data_on_device=True)
     assert not found.clear
     assert found.at_low[0].high > found.at_low[1].low  # the overlap the verdict rests on
@@ -70,12 +77,14 @@ def test_overlapping_intervals_declare_no_crossover() -> None:
 
 
 def test_separated_intervals_declare_the_crossover() -> None:
-    records = [
-        _record("numpy", 64, _spread(1.0e-3, 0.05e-3)),
-        _record("numba_cpu", 64, _spread(2.0e-3, 0.05e-3)),
-        _record("numpy", 256, _spread(32e-3, 1e-3)),
-        _record("numba_cpu", 256, _spread(16e-3, 1e-3)),
-    ]
+    records = _sweep(
+        {
+            ("numpy", 64): (1.0e-3, 0.05e-3),
+            ("numba_cpu", 64): (2.0e-3, 0.05e-3),
+            ("numpy", 256): (32e-3, 1e-3),
+            ("numba_cpu", 256): (16e-3, 1e-3),
+        }
+    )
     (found,) = crossovers_among(records, data_on_device=True)
     assert found.clear and (found.below, found.above) == ("numpy", "numba_cpu")
     # numpy grows as n^2.5 from 1 ms, numba_cpu as n^1.5 from 2 ms: equal where
