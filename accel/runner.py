@@ -22,9 +22,11 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from . import watchdog
 from .backends import BACKEND_NAMES, get_backend
 from .counters import DEFAULT_EVENTS, CounterPlan, parse_events, plan_counters
 from .errors import UsageError, choose
+from .hardware.sysread import probes_within
 from .kernels import KernelSpec, UnknownKernelError, get_kernel
 from .record import RunRecord
 from .store import Store, StoreOption, recorder, store_path
@@ -252,31 +254,51 @@ def worker_environment(request: RunRequest) -> dict[str, str]:
 
 def execute(request: RunRequest) -> RunRecord:
     """Run ``request`` in a fresh worker process; always returns a record."""
+    with probes_within(request.timeout):  # a stalled interpreter or perf probe too
+        return _execute(request)
+
+
+def _execute(request: RunRequest) -> RunRecord:
     reason = unavailable_reason(request)
     if reason is not None:
         return request.record("unavailable", reason)
-    with tempfile.TemporaryDirectory(prefix="accel-run-") as folder:
+    with (
+        tempfile.TemporaryDirectory(prefix="accel-run-") as folder,
+        tempfile.TemporaryDirectory(prefix="accel-run-", dir=watchdog.ram_folder()) as scratch,
+    ):
         spec_path = os.path.join(folder, "spec.json")
         record_path = os.path.join(folder, "record.json")
         with open(spec_path, "w") as handle:
             json.dump(request.spec(), handle)
         counters = plan_counters(request.counters, request.events, folder)
         command = [sys.executable, "-m", "accel.worker", spec_path, record_path]
-        record = _supervise(request, counters.wrap(command), record_path, counters)
+        folders = {
+            **watchdog.parent_environment([folder, scratch]),
+            watchdog.SCRATCH_ENV: scratch,
+        }
+        record = _supervise(request, counters.wrap(command), record_path, counters, folders)
         counters.fill(record)
         return record
 
 
 def _supervise(
-    request: RunRequest, command: list[str], record_path: str, counters: CounterPlan
+    request: RunRequest,
+    command: list[str],
+    record_path: str,
+    counters: CounterPlan,
+    folders: dict[str, str],
 ) -> RunRecord:
-    """Start the worker in its own process group, wait up to the timeout, read its record."""
+    """Start the worker in its own process group, wait up to the timeout, read its record.
+
+    ``folders`` (:func:`accel.watchdog.parent_environment`) lets the worker end itself
+    and remove the run's folders should this process die first.
+    """
     process = subprocess.Popen(
         command,
         stdin=subprocess.DEVNULL,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
-        env={**worker_environment(request), **counters.environment()},
+        env={**worker_environment(request), **counters.environment(), **folders},
         start_new_session=True,
         text=True,
         errors="replace",

@@ -18,6 +18,7 @@ import traceback
 from datetime import datetime, timezone
 from typing import Any
 
+from . import watchdog
 from .counters import counting
 from .disturbance import watched
 from .process_stats import measured_region
@@ -178,6 +179,7 @@ def limit_memory(spec: dict[str, Any]) -> None:
 
 
 def main(argv: list[str]) -> int:
+    watchdog.guard()  # end with the parent, taking the run's folders along
     spec_path, record_path = argv
     with open(spec_path) as handle:
         spec = json.load(handle)

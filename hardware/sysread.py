@@ -7,10 +7,21 @@ timeout). The ``root`` parameter lets tests point the probe at a fake tree.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
+import signal
 import subprocess
+import time
+from collections.abc import Iterator
+from contextvars import ContextVar
 from pathlib import Path
+from typing import Any
+
+#: Monotonic time by which every probe must have finished (None: each its own timeout).
+_probe_deadline: ContextVar[float | None] = ContextVar("probe_deadline", default=None)
+#: Least time a probe is given, however close the deadline.
+MIN_PROBE_S = 0.5
 
 
 def under(root: str | os.PathLike[str], path: str) -> Path:
@@ -42,6 +53,53 @@ def read_stripped(root: str | os.PathLike[str], path: str) -> tuple[str | None, 
     return text, None
 
 
+@contextlib.contextmanager
+def probes_within(seconds: float) -> Iterator[None]:
+    """Every :func:`run_bounded` inside finishes within ``seconds`` from now (or its own
+    shorter timeout): a run's ``--timeout`` bounds the probes made for it too."""
+    deadline = time.monotonic() + seconds
+    outer = _probe_deadline.get()
+    token = _probe_deadline.set(deadline if outer is None else min(outer, deadline))
+    try:
+        yield
+    finally:
+        _probe_deadline.reset(token)
+
+
+def run_bounded(argv: list[str], timeout: float, **options: Any) -> subprocess.CompletedProcess:
+    """``subprocess.run(argv, capture_output=True, text=True)`` that really ends at its timeout.
+
+    The command runs in a session of its own; at the timeout (the sooner of ``timeout``
+    and the deadline of :func:`probes_within`) its whole process group is killed, so a
+    script that started a sleeping child cannot hold the pipes open and stall the
+    caller. Raises ``subprocess.TimeoutExpired`` (with the timeout used) or OSError.
+    """
+    deadline = _probe_deadline.get()
+    if deadline is not None:
+        timeout = max(MIN_PROBE_S, min(timeout, deadline - time.monotonic()))
+    options = {"capture_output": True, "text": True, "errors": "replace", **options}
+    if options.pop("capture_output"):
+        options.setdefault("stdout", subprocess.PIPE)
+        options.setdefault("stderr", subprocess.PIPE)
+    options.setdefault("stdin", subprocess.DEVNULL)
+    with subprocess.Popen(argv, start_new_session=True, **options) as process:
+        try:
+            stdout, stderr = process.communicate(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            with contextlib.suppress(OSError):
+                os.killpg(process.pid, signal.SIGKILL)
+            process.communicate()
+            raise subprocess.TimeoutExpired(argv, round(timeout, 2)) from None
+        except BaseException:  # Ctrl-C: nothing of it may stay behind
+            with contextlib.suppress(OSError):
+                os.killpg(process.pid, signal.SIGKILL)
+            raise
+        finally:
+            with contextlib.suppress(OSError):  # children that outlived the command
+                os.killpg(process.pid, signal.SIGKILL)
+    return subprocess.CompletedProcess(argv, process.returncode, stdout, stderr)
+
+
 def run(
     argv: list[str], timeout: float = 10.0
 ) -> tuple[subprocess.CompletedProcess[str] | None, str | None]:
@@ -53,16 +111,9 @@ def run(
     if exe is None:
         return None, f"{argv[0]} not found on PATH"
     try:
-        done = subprocess.run(
-            [exe, *argv[1:]],
-            capture_output=True,
-            text=True,
-            timeout=timeout,
-            check=False,
-            env={**os.environ, "LC_ALL": "C"},
-        )
-    except subprocess.TimeoutExpired:
-        return None, f"{argv[0]} did not finish within {timeout:g} s"
+        done = run_bounded([exe, *argv[1:]], timeout, env={**os.environ, "LC_ALL": "C"})
+    except subprocess.TimeoutExpired as exc:
+        return None, f"{argv[0]} did not finish within {exc.timeout:g} s"
     except OSError as exc:
         return None, f"{argv[0]} could not be started ({exc.strerror or exc})"
     return done, None

@@ -40,6 +40,7 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     import numpy as np
 
+from ..hardware.sysread import run_bounded
 from ._home import accel_home
 
 #: Compilers tried, in order, when ``$CC`` is not set.
@@ -83,9 +84,7 @@ def find_compiler() -> tuple[str | None, str]:
 def _identify(path: str) -> tuple[str | None, str]:
     """``(path, version line)`` when ``path --version`` runs; ``(None, reason)`` when not."""
     try:
-        result = subprocess.run(
-            [path, "--version"], capture_output=True, text=True, timeout=30, check=False
-        )
+        result = run_bounded([path, "--version"], timeout=30)
     except (OSError, subprocess.TimeoutExpired) as exc:
         return None, f"{NO_COMPILER}: {path} --version does not run ({exc})"
     lines = result.stdout.strip().splitlines()
@@ -181,9 +180,7 @@ def _build(compiler: str, source: Path, flags: tuple[str, ...], target: Path) ->
         ) from None
     command = [compiler, *flags, "-o", temporary, str(source), *LIBRARIES]
     try:
-        result = subprocess.run(
-            command, capture_output=True, text=True, timeout=COMPILE_TIMEOUT_S, check=False
-        )
+        result = run_bounded(command, timeout=COMPILE_TIMEOUT_S)
         if result.returncode != 0:
             message = (result.stderr or result.stdout).strip()
             raise NativeBuildError(

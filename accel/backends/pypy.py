@@ -24,7 +24,9 @@ from typing import Any
 import numpy as np
 
 from ..errors import AccelError
+from ..hardware.sysread import run_bounded
 from ..kernels import Inputs, KernelSpec
+from ..watchdog import remove_if_orphaned, scratch_folder
 from .base import Availability, Backend, Call
 
 PYPY_ENV = "ACCEL_PYPY"
@@ -69,11 +71,6 @@ def find_pypy() -> tuple[str | None, str]:
     return None, "pypy3 not on PATH"
 
 
-def _shared_dir() -> str | None:
-    """A RAM-backed folder for the shipping files where there is one."""
-    return "/dev/shm" if os.access("/dev/shm", os.W_OK) else None
-
-
 class PyPyProcess:
     """A running PyPy server, spoken to with one JSON line each way."""
 
@@ -85,7 +82,9 @@ class PyPyProcess:
             stdout=subprocess.PIPE,
             text=True,
         )
-        self.folder = tempfile.mkdtemp(prefix="accel-pypy-", dir=_shared_dir())
+        # In the run's RAM folder, which the parent removes even when this worker is killed.
+        self.folder = tempfile.mkdtemp(prefix="accel-pypy-", dir=scratch_folder())
+        remove_if_orphaned(self.folder)
 
     def request(self, **command: Any) -> dict[str, Any]:
         assert self.proc.stdin is not None and self.proc.stdout is not None
@@ -153,10 +152,8 @@ class PyPyBackend(Backend):
         if interpreter is None:
             return Availability(False, f"{origin}: {FIX}")
         try:
-            result = subprocess.run(
+            result = run_bounded(
                 [interpreter, "-c", "import platform; print(platform.python_implementation())"],
-                capture_output=True,
-                text=True,
                 timeout=60,
             )
         except (OSError, subprocess.TimeoutExpired) as exc:
