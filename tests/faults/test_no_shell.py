@@ -30,9 +30,8 @@ def _calls(tree: ast.AST):
             owner = node.func.value
             if isinstance(owner, ast.Name):
                 yield owner.id, node.func.attr, node
-        elif isinstance(node, ast.Call) and isinstance(node.func, ast.Name):
-            if node.func.id == BOUNDED:  # audited as a subprocess call
-                yield "subprocess", "run", node
+        elif isinstance(node, ast.Call) and getattr(node.func, "id", None) == BOUNDED:
+            yield "subprocess", "run", node  # audited as a subprocess call
 
 
 def test_every_subprocess_gets_an_argument_list_and_no_shell():
