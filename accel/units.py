@@ -13,24 +13,32 @@ from __future__ import annotations
 from .hardware.sizes import binary_size
 
 
+def significant(value: float) -> str:
+    """Three significant figures and never an exponent: 0.0123, 14.8, 52, 2,400."""
+    return f"{value:,.0f}" if abs(value) >= 100 else f"{value:.3g}"
+
+
+def _scaled(value: float, scales: tuple[tuple[str, float], ...]) -> str:
+    """``value`` in the largest unit it reaches once rounded: 0.99996 s is 1 s, not 1e+03 ms."""
+    rounded = float(f"{value:.3g}")
+    unit, scale = next(((u, f) for u, f in scales if abs(rounded) >= f), scales[-1])
+    return f"{significant(rounded / scale)}{unit}"
+
+
 def seconds(value: float | None) -> str:
     """A duration with a unit that keeps three significant figures: 7.51 ms, 1.23 s."""
     if value is None:
         return "-"
-    for unit, scale in (("s", 1.0), ("ms", 1e-3), ("us", 1e-6), ("ns", 1e-9)):
-        if abs(value) >= scale or unit == "ns":
-            return f"{value / scale:.3g} {unit}"
-    return f"{value:g} s"
+    if value == 0:
+        return "0 s"
+    return _scaled(value, ((" s", 1.0), (" ms", 1e-3), (" us", 1e-6), (" ns", 1e-9)))
 
 
 def count(value: float | None) -> str:
     """A count with three significant figures and an SI suffix: 1.23M, 512k, 42."""
     if value is None:
         return "-"
-    for suffix, scale in (("G", 1e9), ("M", 1e6), ("k", 1e3)):
-        if abs(value) >= scale:
-            return f"{value / scale:.3g}{suffix}"
-    return f"{value:.3g}"
+    return _scaled(value, (("G", 1e9), ("M", 1e6), ("k", 1e3), ("", 1.0)))
 
 
 def memory(value: float | None, signed: bool = False) -> str:
@@ -44,7 +52,7 @@ def memory(value: float | None, signed: bool = False) -> str:
 
 def rate(value: float) -> str:
     """A rate with three significant figures and no exponent above 100: 2,400 / 52 / 14.8."""
-    return f"{value:,.0f}" if value >= 100 else f"{value:.3g}"
+    return significant(value)
 
 
 def factor(value: float) -> str:

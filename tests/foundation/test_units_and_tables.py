@@ -42,6 +42,14 @@ def test_durations_counts_rates_and_factors():
         "8 ns",
     ]
     assert units.seconds(None) == "-"
+    # rounded before the unit is chosen, and never an exponent
+    assert [units.seconds(s) for s in (0.99996, 0.0009999, 1234.5, 0)] == [
+        "1 s",
+        "1 ms",
+        "1,230 s",
+        "0 s",
+    ]
+    assert [units.count(c) for c in (999_999, 999.9, 0.5)] == ["1M", "1k", "0.5"]
     assert [units.count(c) for c in (42, 512_000, 1_234_567, 3e9)] == ["42", "512k", "1.23M", "3G"]
     assert [units.rate(r) for r in (2400.0, 52.0, 14.84)] == ["2,400", "52", "14.8"]
     assert [units.factor(f) for f in (30.31, 153.2, 4130.0)] == ["30.3×", "153×", "4,130×"]
