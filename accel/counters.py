@@ -40,7 +40,7 @@ import signal
 import time
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .errors import UsageError
 from .hardware.perf import (
@@ -53,10 +53,14 @@ from .hardware.perf import (
     PerfProbe,
     absent_reason,
     find_perf,
+    is_hardware_event,
     parse_perf_csv,
     perf_command,
     probe,
 )
+
+if TYPE_CHECKING:
+    from .cachesim import SimulatedPlan
 
 __all__ = [
     "PERF_ENV",
@@ -120,6 +124,8 @@ def summarise(
             "per_call": per_call,
         }
     return {
+        "source": "perf",
+        "label": "perf",
         "scope": "timed repetitions",
         "repeats": repeats,
         "events": table,
@@ -151,6 +157,8 @@ class CounterPlan:
         self.events = tuple(events)
         self.reason = reason
         self.perf = perf
+        #: Set when the counts come from a second run under valgrind's cache simulator.
+        self.simulation: SimulatedPlan | None = None
         self.program = ""
         self.control, self.ack, self.output = (
             os.path.join(folder, name) for name in ("perf-ctl", "perf-ack", "perf.csv")
@@ -218,10 +226,51 @@ class CounterPlan:
         )
 
 
-def plan_counters(enabled: bool, events: Sequence[str], folder: str) -> CounterPlan:
-    """Decide whether a run in ``folder`` is counted; make perf's FIFOs there if so."""
+#: Where counts come from: ``auto`` picks perf where a hardware event counts, else the
+#: cache simulator (see :func:`choose_source`).
+COUNTER_SOURCES: tuple[str, ...] = ("auto", "perf", "simulated")
+
+
+def choose_source(source: str, events: Sequence[str]) -> tuple[str, str]:
+    """The source a counted run uses (perf or simulated) and, for ``auto``, why.
+
+    ``auto`` takes perf where it counts a requested hardware event, or where only
+    software events (task-clock, page-faults) were asked for and perf counts them;
+    otherwise valgrind's cache simulator, where it can run; otherwise perf, whose
+    probe then says what it cannot count.
+    """
+    if source != "auto":
+        return source, ""
+    found = probe(events)
+    if found.counts_hardware:
+        return "perf", ""
+    if found.can_count and not any(is_hardware_event(e) for e in events):
+        return "perf", ""
+    from .cachesim import simulator
+
+    if simulator().usable:
+        return "simulated", found.reason or "perf counts no hardware event here"
+    return "perf", ""
+
+
+def plan_counters(
+    enabled: bool,
+    events: Sequence[str],
+    folder: str,
+    source: str = "auto",
+    backend: str = "",
+) -> CounterPlan:
+    """Decide whether and how a run in ``folder`` is counted: perf's FIFOs, or the simulator."""
     if not enabled:
         return CounterPlan(events, "counters not requested (use --counters)")
+    chosen, _ = choose_source(source, events)
+    if chosen == "simulated":
+        from .cachesim import plan_simulated
+
+        simulation, why = plan_simulated(folder, backend)
+        plan = CounterPlan(events, why)
+        plan.simulation = simulation
+        return plan
     found = probe(events)
     if not found.can_count:
         return CounterPlan(events, found.reason)

@@ -6,10 +6,13 @@ one JSON command per line on stdin and answers one JSON line on the protocol str
 travel through a file in shared memory as raw bytes, never as text.
 
 Commands: ``load`` (path of the implementation file), ``inputs`` (file and layout),
-``call`` (count: run and time the kernel that many times), ``output`` (file: write the
+``call`` (count: run and time the kernel that many times; with ``simulate``, valgrind's
+cache simulator counts those calls, see ``callgrind_region.py``), ``output`` (file: write the
 last result there), ``exit``.
 """
 
+import contextlib
+import functools
 import importlib.util
 import json
 import os
@@ -197,6 +200,11 @@ def _load(path):
     return module.compute
 
 
+@contextlib.contextmanager
+def _no_region(warm):
+    yield False
+
+
 def serve(commands, replies):
     state = {"compute": None, "inputs": None, "output": None}
     for line in commands:
@@ -221,10 +229,14 @@ def serve(commands, replies):
                 clock = time.perf_counter
                 samples = []
                 output = None
-                for _ in range(request["count"]):
-                    start = clock()
-                    output = compute(**inputs)
-                    samples.append(clock() - start)
+                region = _no_region
+                if request.get("simulate"):
+                    from callgrind_region import simulated as region  # this script's folder
+                with region(functools.partial(compute, **inputs)):
+                    for _ in range(request["count"]):
+                        start = clock()
+                        output = compute(**inputs)
+                        samples.append(clock() - start)
                 state["output"] = output
                 reply = {"ok": True, "samples": samples}
             elif op == "output":

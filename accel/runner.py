@@ -12,19 +12,28 @@ A worker that crashes, is killed or hangs past its timeout becomes a ``failed`` 
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import json
 import os
 import signal
 import subprocess
 import sys
 import tempfile
+import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from . import watchdog
 from .backends import BACKEND_NAMES, get_backend
-from .counters import DEFAULT_EVENTS, CounterPlan, parse_events, plan_counters
+from .cachesim import SimulatedPlan, worker_command
+from .counters import (
+    COUNTER_SOURCES,
+    DEFAULT_EVENTS,
+    CounterPlan,
+    parse_events,
+    plan_counters,
+)
 from .errors import UsageError, choose
 from .hardware.sysread import probes_within
 from .kernels import KernelSpec, UnknownKernelError, get_kernel
@@ -51,6 +60,8 @@ class RunRequest:
     timeout: float = DEFAULT_TIMEOUT_S
     counters: bool = False
     events: tuple[str, ...] = DEFAULT_EVENTS
+    #: auto (perf where a hardware event counts, else the cache simulator), perf, simulated.
+    counter_source: str = "auto"
     pinned: bool = False
     #: Bytes of address space the worker may use (RLIMIT_AS); None: no limit.
     memory_limit: int | None = None
@@ -150,13 +161,16 @@ def make_request(
     timeout: float = DEFAULT_TIMEOUT_S,
     counters: bool | None = None,
     events: str | Sequence[str] | None = None,
+    counter_source: str | None = None,
     pinned: bool = False,
     memory_limit: int | None = None,
 ) -> RunRequest:
     """Check every argument against the registries and return a runnable request.
 
-    ``counters`` asks for perf counters over the timed repetitions (naming ``events``
-    asks for them too, unless ``counters`` is False). ``pinned`` stages a GPU backend's
+    ``counters`` asks for counters over the timed repetitions (naming ``events``
+    or ``counter_source`` asks for them too, unless ``counters`` is False);
+    ``counter_source`` is ``auto`` (default: perf where a hardware event counts here,
+    else valgrind's cache simulator), ``perf`` or ``simulated``. ``pinned`` stages a GPU backend's
     host data in page-locked memory. ``dtype`` may be an alias (``float32``) of the
     kernel's own dtype. ``memory_limit`` (bytes) caps the worker's address space, so
     that an allocation past it fails with MemoryError. A size whose estimated memory
@@ -207,11 +221,21 @@ def make_request(
         seed=seed,
         policy=policy,
         timeout=float(timeout),
-        counters=bool(counters) or (counters is None and events is not None),
+        counters=bool(counters)
+        or (counters is None and (events is not None or counter_source is not None)),
+        counter_source=_counter_source(counter_source),
         events=parse_events(events),
         pinned=bool(pinned),
         memory_limit=memory_limit,
     )
+
+
+def _counter_source(source: str | None) -> str:
+    if source is None:
+        return "auto"
+    if source not in COUNTER_SOURCES:
+        raise choose("counter source", str(source), list(COUNTER_SOURCES))
+    return source
 
 
 def refuse_beyond_memory(kernel: KernelSpec, size: int, dtype: str, params: dict) -> None:
@@ -270,7 +294,9 @@ def _execute(request: RunRequest) -> RunRecord:
         record_path = os.path.join(folder, "record.json")
         with open(spec_path, "w") as handle:
             json.dump(request.spec(), handle)
-        counters = plan_counters(request.counters, request.events, folder)
+        counters = plan_counters(
+            request.counters, request.events, folder, request.counter_source, request.backend
+        )
         command = [sys.executable, "-m", "accel.worker", spec_path, record_path]
         folders = {
             **watchdog.parent_environment([folder, scratch]),
@@ -278,14 +304,40 @@ def _execute(request: RunRequest) -> RunRecord:
         }
         record = _supervise(request, counters.wrap(command), record_path, counters, folders)
         counters.fill(record)
+        if counters.simulation is not None:
+            _simulate(request, record, folder, counters.simulation, folders)
         return record
+
+
+def _simulate(
+    request: RunRequest,
+    record: RunRecord,
+    folder: str,
+    plan: SimulatedPlan,
+    folders: dict[str, str],
+) -> None:
+    """Count ``record``'s run again, a few calls, under valgrind's cache simulator."""
+    if record.status != "ok":
+        record.counters_reason = f"not simulated: the run itself is {record.status}"
+        return
+    again = dataclasses.replace(
+        request, policy={"repeats": plan.calls}, counters=False, memory_limit=None
+    )
+    spec_path = os.path.join(folder, "simulated-spec.json")
+    record_path = os.path.join(folder, "simulated-record.json")
+    with open(spec_path, "w") as handle:
+        json.dump(again.spec(), handle)
+    started = time.perf_counter()
+    command = plan.wrap([*worker_command(), spec_path, record_path])
+    simulated = _supervise(again, command, record_path, plan, folders)
+    plan.fill(record, simulated, time.perf_counter() - started)
 
 
 def _supervise(
     request: RunRequest,
     command: list[str],
     record_path: str,
-    counters: CounterPlan,
+    counters: CounterPlan | SimulatedPlan,
     folders: dict[str, str],
 ) -> RunRecord:
     """Start the worker in its own process group, wait up to the timeout, read its record.
@@ -443,12 +495,18 @@ def compare(
 
     Unavailable backends are included as records with status ``unavailable`` and
     the reason. Records come back in backend order; sort them as you need. Counters
-    are on unless ``counters=False`` (each record says why where perf cannot count).
+    are on unless ``counters=False``: by perf unless ``counters=True`` or a
+    ``counter_source`` asks for more (``auto``: valgrind's cache simulator where perf
+    counts no hardware event; each record says why where nothing counts).
     Each record is stored in ``store`` as it arrives (as :func:`run` does), so a
     comparison stopped by Ctrl-C or SIGTERM (:class:`Interrupted`) keeps what finished;
     ``resume=True`` then takes those from the store (:func:`stored_outcome`) instead of
     measuring them again.
     """
+    if options.get("counters") is None and options.get("counter_source") is None:
+        # Counted by default only where it is free: perf. The cache simulator (a second,
+        # slower run per backend) when asked for: counters=True or a counter_source.
+        options["counter_source"] = "perf"
     options["counters"] = options.get("counters") is not False
     names = list(backends) if backends is not None else list(BACKEND_NAMES)
     if not names:

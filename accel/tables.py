@@ -121,7 +121,58 @@ def show(headers: Sequence[str], rows: Rows, file: TextIO | None = None) -> None
 DERIVED = {
     "ipc": ("IPC", ("instructions", "cycles")),
     "miss_ratio": ("cache miss ratio", ("cache-misses", "cache-references")),
+    "l1d_miss_ratio": ("L1d miss ratio", ("L1-dcache-load-misses", "L1-dcache-loads")),
 }
+#: The counter view's columns for simulated counts (valgrind's cache simulator).
+SIMULATED_VIEW = (
+    "instructions",
+    "L1-dcache-loads",
+    "L1-dcache-load-misses",
+    "L1-dcache-store-misses",
+    "cache-references",
+    "cache-misses",
+)
+
+
+def counter_source(record: RunRecord) -> str | None:
+    """Where ``record``'s counts came from: its label (``perf`` before sources were named)."""
+    if record.counters is None:
+        return None
+    return record.counters.get("label") or "perf"
+
+
+def counter_sources(records: Iterable[RunRecord]) -> dict[str, list[str]]:
+    """Each counter source among ``records`` with the backends it counted, in order."""
+    sources: dict[str, list[str]] = {}
+    for r in records:
+        label = counter_source(r)
+        if label is not None:
+            sources.setdefault(label, []).append(r.backend)
+    return sources
+
+
+def source_note(records: Sequence[RunRecord]) -> str | None:
+    """Which source gave the counts; where there are several, says so and by backend."""
+    sources = counter_sources(records)
+    if not sources:
+        return None
+    if len(sources) == 1:
+        return f"counts from {next(iter(sources))}"
+    return "counts from different sources, not comparable with each other: " + "; ".join(
+        f"{label} for {', '.join(backends)}" for label, backends in sources.items()
+    )
+
+
+def view_events(records: Sequence[RunRecord]) -> tuple[str, ...]:
+    """The counter view's default events: perf's set, the simulator's, or both where mixed."""
+    from .counters import DEFAULT_EVENTS
+
+    kinds = {(r.counters or {}).get("source", "perf") for r in records if r.counters}
+    if kinds == {"simulated"}:
+        return SIMULATED_VIEW
+    if "simulated" in kinds:
+        return (*DEFAULT_EVENTS, *(e for e in SIMULATED_VIEW if e not in DEFAULT_EVENTS))
+    return DEFAULT_EVENTS
 
 
 def derivable(events: Iterable[str]) -> list[str]:
@@ -145,12 +196,19 @@ def event_cell(entry: dict, key: str = "per_call") -> str:
     return cell + (f" ({fraction:.0%})" if fraction is not None and fraction < 0.995 else "")
 
 
-def counter_cell(record: RunRecord, event: str) -> str:
-    """``event`` per call in ``record``, or ``-`` where it was not counted."""
+def counter_cell(record: RunRecord, event: str, mark: bool = False) -> str:
+    """``event`` per call in ``record``, or ``-`` where it was not counted.
+
+    ``mark`` adds the source (``sim`` or ``perf``), for a table whose rows come from both.
+    """
     if record.counters is None:
         return "-"
     entry = record.counters["events"].get(event)
-    return "-" if entry is None else event_cell(entry)
+    if entry is None:
+        return "-"
+    cell = event_cell(entry)
+    kind = "sim" if record.counters.get("source") == "simulated" else "perf"
+    return f"{cell} ({kind})" if mark and entry["status"] == "counted" else cell
 
 
 def derived_cell(record: RunRecord, name: str) -> str:
@@ -160,10 +218,10 @@ def derived_cell(record: RunRecord, name: str) -> str:
     statuses = {record.counters["events"].get(e, {}).get("status") for e in DERIVED[name][1]}
     if "not supported" in statuses:
         return "unsupported"
-    value = record.counters[name]
+    value = record.counters.get(name)
     if value is None:
         return "-"
-    return f"{value:.1%}" if name == "miss_ratio" else f"{value:.2f}"
+    return f"{value:.2f}" if name == "ipc" else f"{value:.1%}"
 
 
 def transfer_share(record: RunRecord) -> str:
@@ -242,6 +300,7 @@ def compare_rows(
     timed = sorted((r for r in records if r.median_s is not None), key=ranked)
     untimed = [r for r in records if r.median_s is None]
     counted = any(r.counters is not None for r in records)
+    mixed = len(counter_sources(records)) > 1
     rows = []
     for r in timed:
         speedup = f"{baseline / ranked(r):.1f}x" if baseline and ranked(r) else "-"
@@ -257,7 +316,11 @@ def compare_rows(
                 speedup,
                 seconds(r.first_call_s),
                 transfer_share(r),
-                *([counter_cell(r, "cache-misses"), derived_cell(r, "ipc")] if counted else []),
+                *(
+                    [counter_cell(r, "cache-misses", mixed), derived_cell(r, "ipc")]
+                    if counted
+                    else []
+                ),
                 trust_cell(r),
                 verdict(r) + (f" ({r.reason})" if r.status != "ok" else ""),
             ]
@@ -295,6 +358,7 @@ def counter_rows(
     """
     ordered = sorted(records, key=lambda r: (r.end_to_end_s is None, r.end_to_end_s or 0.0))
     derived = derivable(events)
+    mixed = len(counter_sources(records)) > 1
     rows = []
     for r in ordered:
         p = r.process or {}
@@ -304,7 +368,7 @@ def counter_rows(
                 r.backend,
                 r.status,
                 seconds(r.median_s),
-                *(counter_cell(r, event) for event in events),
+                *(counter_cell(r, event, mixed) for event in events),
                 *(derived_cell(r, key) for key in derived),
                 "-" if cores is None else f"{cores:.2f}",
                 memory(p.get("peak_rss_bytes")),
@@ -323,6 +387,11 @@ def compare_notes(records: Sequence[RunRecord]) -> list[str]:
     notes.extend(f"counters: {reason}" for reason in reasons)
     counted = [r.counters for r in records if r.counters]
     if counted:
+        notes.append(source_note(records) or "")
+        for r in records:
+            notes.extend(
+                f"counters of {r.backend}: {n}" for n in (r.counters or {}).get("notes", [])
+            )
         note = "counters cover the timed repetitions only"
         if any(
             (entry["fraction"] or 1.0) < 0.995 for c in counted for entry in c["events"].values()

@@ -88,8 +88,14 @@ def execute(spec: dict[str, Any]) -> RunRecord:
         record.warmups = policy.warmups(record.first_call_s)
         warm, output = phases.run("warmup", backend.time_calls, call, record.warmups)
         repeats = policy.count(warm[-1] if warm else record.first_call_s)
-        # Counters (under perf) and process figures cover these calls and nothing else.
-        with watched(usable_cpus()) as load, measured_region() as usage, counting() as counted:
+        # Counters (under perf, or valgrind's cache simulator in a run of its own) and
+        # process figures cover these calls and nothing else.
+        with (
+            watched(usable_cpus()) as load,
+            measured_region() as usage,
+            counting() as counted,
+            backend.simulated_region(call),
+        ):
             record.samples_s, output = phases.run("timed", backend.time_calls, call, repeats)
         record.process, record.counters_reason = usage.figures, counted.problem
         record.process["contention"] = load.figures

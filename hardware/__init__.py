@@ -93,6 +93,7 @@ def probe(
     report.gpu = _section(lambda: gpu.read_gpus(root, nvml), GpuInfo, "GPU")
     if not quick:
         report.perf = _section(lambda: perf.read_perf(root), PerfInfo, "perf")
+        _counter_source(report)
     report.pools = _section(lambda: pools.read_pools(root, live=not quick), PoolsInfo, "pools")
     report.libraries = _section(versions.library_versions, dict, "library version")
     report.probe_seconds = time.perf_counter() - start
@@ -101,6 +102,23 @@ def probe(
 
         report.measured = _section(lambda: measuring.measure(report), MeasuredFigures, "measure")
     return report
+
+
+def _counter_source(report: HardwareReport) -> None:
+    """Fill the perf section's counter source: perf, valgrind's simulator, or none and why."""
+    from . import valgrind
+
+    try:
+        simulator = valgrind.read_simulator(report.caches)
+    except Exception as exc:  # a broken valgrind must not break the report
+        simulator = valgrind.Simulator(reason=f"valgrind probe failed: {type(exc).__name__}: {exc}")
+    perf_why = report.perf.reasons.get("events") or report.perf.reasons.get("perf_path")
+    perf_why = perf_why or "every hardware event is <not supported> or not counted"
+    source, why = valgrind.counter_source(report.perf.can_count, perf_why, simulator)
+    report.perf.counter_source, report.perf.counter_source_reason = source, why
+    report.perf.simulator = simulator.label if simulator.usable else None
+    if not simulator.usable:
+        report.perf.reasons["simulator"] = simulator.reason
 
 
 @functools.lru_cache(maxsize=1)

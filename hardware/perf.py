@@ -24,7 +24,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from .report import PerfInfo
-from .sysread import read_stripped, run
+from .sysread import find_program, read_stripped, run
 
 EVENTS = [
     "cycles",
@@ -206,14 +206,7 @@ def parse_perf_version(text: str) -> str | None:
 
 def find_perf() -> tuple[str | None, str]:
     """The perf executable (``$ACCEL_PERF``, else ``perf`` on PATH), or None and why not."""
-    configured = os.environ.get(PERF_ENV)
-    if configured:
-        path = shutil.which(configured) or configured
-        if not (os.path.isfile(path) and os.access(path, os.X_OK)):
-            return None, f"{PERF_ENV}={configured} is not an executable file"
-        return path, ""
-    found = shutil.which("perf")
-    return (found, "") if found else (None, f"perf is not on PATH: {PERF_FIX}")
+    return find_program(PERF_ENV, "perf", PERF_FIX)
 
 
 def perf_command(

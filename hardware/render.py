@@ -181,6 +181,9 @@ def _perf_rows(report: HardwareReport) -> list[tuple[str, str]]:
             )
         )
     rows.append(("verdict", p.summary or _unknown(p, "events")))
+    if p.counter_source:
+        source = p.simulator if p.counter_source == "simulated" else p.counter_source
+        rows.append(("counters", f"{source}: {p.counter_source_reason}"))
     return rows
 
 

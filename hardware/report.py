@@ -197,6 +197,11 @@ class PerfInfo:
     can_count: bool = False
     events: dict[str, str] = field(default_factory=dict)  # event -> counted / not supported / ...
     summary: str | None = None
+    #: Which source ``--counters`` uses here (perf / simulated / none) and why.
+    counter_source: str | None = None
+    counter_source_reason: str | None = None
+    #: Valgrind's cache simulator as runs would use it, e.g. "simulated (valgrind 3.19, ...)".
+    simulator: str | None = None
     reasons: dict[str, str] = field(default_factory=dict)
 
     def events_with(self, status: str) -> list[str]:

@@ -100,6 +100,22 @@ def run_bounded(argv: list[str], timeout: float, **options: Any) -> subprocess.C
     return subprocess.CompletedProcess(argv, process.returncode, stdout, stderr)
 
 
+def find_program(variable: str, name: str, fix: str) -> tuple[str | None, str]:
+    """The program ``$variable`` names, else ``name`` on PATH; or None and why not.
+
+    >>> find_program("ACCEL_PERF", "perf", "install perf")   # doctest: +SKIP
+    ('/usr/bin/perf', '')
+    """
+    configured = os.environ.get(variable)
+    if configured:
+        path = shutil.which(configured) or configured
+        if not (os.path.isfile(path) and os.access(path, os.X_OK)):
+            return None, f"{variable}={configured} is not an executable file"
+        return path, ""
+    found = shutil.which(name)
+    return (found, "") if found else (None, f"{name} is not on PATH: {fix}")
+
+
 def run(
     argv: list[str], timeout: float = 10.0
 ) -> tuple[subprocess.CompletedProcess[str] | None, str | None]:

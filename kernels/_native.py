@@ -8,6 +8,8 @@ flags say ``-march=native``), and loads it with :mod:`ctypes`. A cache hit costs
 hash and a ``stat``; nothing is recompiled.
 
 Flags: ``-O3 -march=native -ffp-contract=off -shared -fPIC`` (plus ``-fopenmp``).
+``$ACCEL_NATIVE_MARCH`` names another target than ``native`` (the cache simulator sets
+``x86-64-v3`` for its run: Valgrind cannot execute AVX-512 instructions).
 ``-ffp-contract=off`` keeps ``a*b + c`` two rounded operations, as Numba (without
 fastmath) and CPython compute it, so C and Numba results agree bit for bit; left on,
 GCC fuses them into FMA instructions on CPUs that have them (Julia in complex64 at
@@ -46,6 +48,8 @@ from ._home import accel_home
 #: Compilers tried, in order, when ``$CC`` is not set.
 COMPILERS: tuple[str, ...] = ("cc", "gcc", "clang")
 BASE_FLAGS: tuple[str, ...] = ("-O3", "-march=native", "-ffp-contract=off", "-shared", "-fPIC")
+#: Names the ``-march`` target instead of ``native`` (e.g. ``x86-64-v3``).
+MARCH_ENV = "ACCEL_NATIVE_MARCH"
 OPENMP_FLAGS: tuple[str, ...] = ("-fopenmp",)
 LIBRARIES: tuple[str, ...] = ("-lm",)
 NO_COMPILER = "no C compiler (set CC or apt-get install gcc)"
@@ -95,7 +99,11 @@ def _identify(path: str) -> tuple[str | None, str]:
 
 def compile_flags(openmp: bool = False) -> tuple[str, ...]:
     """The flags every build uses (with ``-fopenmp`` for an OpenMP build)."""
-    return BASE_FLAGS + (OPENMP_FLAGS if openmp else ())
+    march = os.environ.get(MARCH_ENV, "").strip()
+    base = BASE_FLAGS
+    if march and all(c.isalnum() or c in "-_." for c in march):
+        base = tuple(f"-march={march}" if flag == "-march=native" else flag for flag in base)
+    return base + (OPENMP_FLAGS if openmp else ())
 
 
 def native_cache_dir() -> Path:
@@ -137,30 +145,45 @@ def _library_path(source: Path, compiler: str, version: str, flags: tuple[str, .
     return native_cache_dir() / name
 
 
-def library_path(source: str | os.PathLike, *, openmp: bool = False) -> Path:
+def library_path(
+    source: str | os.PathLike, *, openmp: bool = False, include_dirs: tuple[str, ...] = ()
+) -> Path:
     """The cache file that ``load_library(source, openmp=openmp)`` builds or reuses.
 
     It changes whenever the source text, the flags, the compiler or its version,
     or this host's CPU changes.
     """
     compiler, version = _require_compiler()
-    return _library_path(Path(source).resolve(), compiler, version, compile_flags(openmp))
+    flags = compile_flags(openmp) + tuple(f"-I{folder}" for folder in include_dirs)
+    return _library_path(Path(source).resolve(), compiler, version, flags)
+
+
+def build_library(
+    source: str | os.PathLike, *, openmp: bool = False, include_dirs: tuple[str, ...] = ()
+) -> Path:
+    """The shared library built from ``source`` (compiled once, then taken from the cache).
+
+    ``include_dirs`` are searched for headers (``-I``). Raises :class:`NativeBuildError`
+    with the compiler's message when there is no compiler or the source does not build.
+    Concurrent callers may compile the same source at once: each writes its own
+    temporary file and renames it into place, so a reader never sees a half-written library.
+    """
+    source = Path(source).resolve()
+    compiler, version = _require_compiler()
+    flags = compile_flags(openmp) + tuple(f"-I{folder}" for folder in include_dirs)
+    target = _library_path(source, compiler, version, flags)
+    if not target.exists():
+        _build(compiler, source, flags, target)
+    return target
 
 
 def load_library(source: str | os.PathLike, *, openmp: bool = False) -> ctypes.CDLL:
     """Compile the C file ``source`` (once per source, flags and compiler) and load it.
 
     Raises :class:`NativeBuildError` with the compiler's message when there is no
-    compiler or the source does not build. Concurrent callers may compile the same
-    source at once: each writes its own temporary file and renames it into place,
-    so a reader never sees a half-written library.
+    compiler or the source does not build (see :func:`build_library`).
     """
-    source = Path(source).resolve()
-    compiler, version = _require_compiler()
-    flags = compile_flags(openmp)
-    target = _library_path(source, compiler, version, flags)
-    if not target.exists():
-        _build(compiler, source, flags, target)
+    target = build_library(source, openmp=openmp)
     try:
         return ctypes.CDLL(str(target))
     except OSError as exc:

@@ -6,6 +6,7 @@ does, once, and says why not in words a person can act on.
 
 from __future__ import annotations
 
+import contextlib
 import importlib
 import importlib.metadata
 import time
@@ -156,6 +157,17 @@ class Backend:
             sync()
             samples[i] = clock() - start
         return samples, output
+
+    def simulated_region(self, call: Call) -> contextlib.AbstractContextManager[bool]:
+        """Valgrind's cache simulator on around the timed calls (when the run is simulated).
+
+        In this process by default: one warm-up ``call`` fills the simulated caches, then
+        only the body is counted (see ``accel/callgrind_region.py``). Yields whether it
+        counts. A backend whose kernel runs in another process switches it there.
+        """
+        from ..callgrind_region import simulated
+
+        return simulated(lambda: self.time_calls(call, 1))
 
     def close(self) -> None:
         """Release what the backend holds (a subprocess, a device context)."""

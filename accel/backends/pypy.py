@@ -12,12 +12,14 @@ quick-start script creates inside the active virtual environment
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import shutil
 import subprocess
 import sys
 import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -146,6 +148,7 @@ class PyPyBackend(Backend):
     def __init__(self) -> None:
         self.process: PyPyProcess | None = None
         self.info: dict[str, str] = {}
+        self.simulate_next = False
 
     def _check_available(self) -> Availability:
         interpreter, origin = find_pypy()
@@ -218,7 +221,19 @@ class PyPyBackend(Backend):
         assert self.process is not None
         if count == 0:
             return [], None
-        return self.process.request(op="call", count=count)["samples"], _RemoteOutput()
+        reply = self.process.request(op="call", count=count, simulate=self.simulate_next)
+        return reply["samples"], _RemoteOutput()
+
+    @contextlib.contextmanager
+    def simulated_region(self, call: Call) -> Iterator[bool]:
+        """The cache simulator's region lies in the PyPy process, around its timed calls."""
+        from ..callgrind_region import active
+
+        self.simulate_next = active()
+        try:
+            yield self.simulate_next
+        finally:
+            self.simulate_next = False
 
     def from_device(self, output: Any) -> Any:
         assert self.process is not None

@@ -7,7 +7,14 @@ import json
 
 from ..counters import parse_events
 from ..progress import measured_runs
-from ..tables import compare_notes, compare_rows, counter_rows, ranking_note, show
+from ..tables import (
+    compare_notes,
+    compare_rows,
+    counter_rows,
+    ranking_note,
+    show,
+    view_events,
+)
 from .options import (
     add_figure_options,
     add_measure_options,
@@ -64,7 +71,8 @@ def run(args: argparse.Namespace) -> int:
         first = records[0]
         print(f"{first.kernel}: size {first.size}, {first.dtype}, {first.threads} threads")
         if args.counters:  # asked for by name: the counter view
-            show(*counter_rows(records, parse_events(args.events)))
+            events = parse_events(args.events) if args.events else view_events(records)
+            show(*counter_rows(records, events))
         else:
             show(*compare_rows(records, args.resident))
         notes = [n for n in (ranking_note(records, args.resident), *compare_notes(records)) if n]

@@ -13,7 +13,7 @@ import json
 
 from ..counters import parse_events
 from ..progress import measured_runs
-from ..tables import compare_notes, counter_rows, show
+from ..tables import compare_notes, counter_rows, show, view_events
 from .options import (
     add_figure_options,
     add_measure_options,
@@ -26,7 +26,9 @@ from .options import (
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser(
-        "counters", help="cache misses and IPC per backend beside time (perf stat)"
+        "counters",
+        help="cache misses and IPC per backend beside time (perf stat, or valgrind's cache "
+        "simulator where the CPU cannot count)",
     )
     parser.add_argument("kernel", help="kernel name (see 'accel kernels')")
     parser.add_argument("--backends", help="comma-separated backends (default: all)")
@@ -41,7 +43,7 @@ def run(args: argparse.Namespace) -> int:
 
     figures.check_plot(args)
     backends = comma_list(args.backends)
-    events = parse_events(args.events)
+    events = parse_events(args.events) if args.events else None
     if figures.stored(args):
         records, machine = figures.stored_comparison(args, args.kernel, backends)
     else:
@@ -62,7 +64,7 @@ def run(args: argparse.Namespace) -> int:
     else:
         first = records[0]
         print(f"{first.kernel}: size {first.size}, {first.dtype}, {first.threads} threads")
-        show(*counter_rows(records, events))
+        show(*counter_rows(records, events or view_events(records)))
         notes = compare_notes(records)
         if notes:
             print("\n" + "\n".join(notes))

@@ -17,7 +17,13 @@ def counter_lines(record: RunRecord) -> list[str]:
     if record.counters is None:
         return [f"counters     none: {record.counters_reason}"] if record.counters_reason else []
     counted = record.counters
-    lines = [f"counters     timed repetitions only ({counted['repeats']} calls), by perf stat"]
+    if counted.get("source") == "simulated":
+        lines = [
+            f"counters     timed repetitions only ({counted['repeats']} calls, in a second run "
+            f"of {seconds(counted['seconds'])}), {counted['label']}"
+        ]
+    else:
+        lines = [f"counters     timed repetitions only ({counted['repeats']} calls), by perf stat"]
     rows = [
         [name, event_cell(entry, "value"), event_cell(entry)]
         for name, entry in counted["events"].items()
@@ -28,6 +34,7 @@ def counter_lines(record: RunRecord) -> list[str]:
     ]
     if derived:
         lines.append("  " + ", ".join(derived))
+    lines.extend(f"  {note}" for note in counted.get("notes", []))
     if record.counters_reason:
         lines.append(f"  not counted: {record.counters_reason}")
     return lines

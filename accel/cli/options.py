@@ -6,7 +6,7 @@ import argparse
 import re
 from typing import Any
 
-from ..counters import DEFAULT_EVENTS
+from ..counters import COUNTER_SOURCES, DEFAULT_EVENTS
 from ..errors import UsageError
 from ..runner import DEFAULT_TIMEOUT_S
 
@@ -48,8 +48,16 @@ def add_measure_options(parser: argparse.ArgumentParser, *, single_size: bool = 
     parser.add_argument(
         "--counters",
         action=argparse.BooleanOptionalAction,
-        help="perf counters over the timed repetitions only (default: off for run, on for "
-        "compare, where --counters shows the counter view)",
+        help="counters over the timed repetitions only, from perf or valgrind's cache "
+        "simulator (see --counter-source; default: off for run; on for compare from perf "
+        "alone, where --counters also uses the simulator and shows the counter view)",
+    )
+    parser.add_argument(
+        "--counter-source",
+        choices=COUNTER_SOURCES,
+        help="where counts come from: perf, simulated (a second run of each worker under "
+        "valgrind's cache simulator, this machine's cache sizes) or auto (default: perf "
+        "where it counts hardware events here, else simulated); implies --counters",
     )
     parser.add_argument(
         "--events",
@@ -77,6 +85,7 @@ def measure_options(args: argparse.Namespace) -> dict[str, Any]:
         "timeout": args.timeout,
         "counters": args.counters,
         "events": args.events,
+        "counter_source": args.counter_source,
         "pinned": args.pinned,
         "memory_limit": args.memory_limit,
     }

@@ -1,8 +1,11 @@
-"""The counters figure: time, cache misses and IPC per backend, side by side.
+"""The counters figure: time, cache misses and IPC (or L1 misses) per backend, side by side.
 
 The book's ``perf stat`` lesson as a picture: the fastest backend usually misses the
 cache least and retires the most instructions per cycle. Counts are per timed call,
-from the timed repetitions only. Where perf could not count an event (a virtual
+from the timed repetitions only, from perf or from valgrind's cache simulator (which
+has no cycles: its third panel is L1 data misses); the title names the source, and
+where runs of one figure were counted by different sources, the bars of the other
+source are not drawn but named. Where perf could not count an event (a virtual
 machine without a virtual PMU reads ``<not supported>``), its panel says so in words
 instead of drawing zeros; a backend without a count in a panel is marked ``n/a``.
 """
@@ -17,6 +20,7 @@ from typing import Any
 from ..errors import UsageError
 from ..evidence import Machine
 from ..record import RunRecord
+from ..tables import counter_source, counter_sources
 from . import style
 
 
@@ -32,6 +36,12 @@ def _ipc(record: RunRecord) -> float | None:
     return (record.counters or {}).get("ipc")
 
 
+def _l1d_misses(record: RunRecord) -> float | None:
+    loads = _event_per_call("L1-dcache-load-misses")(record)
+    stores = _event_per_call("L1-dcache-store-misses")(record)
+    return None if loads is None else loads + (stores or 0.0)
+
+
 #: Panels: key, title, value per record, the events it needs, log scale?
 PANELS: tuple[tuple[str, str, Callable[[RunRecord], float | None], tuple[str, ...], bool], ...] = (
     ("time", "median time per call (s)", lambda r: r.median_s, (), True),
@@ -43,6 +53,14 @@ PANELS: tuple[tuple[str, str, Callable[[RunRecord], float | None], tuple[str, ..
         True,
     ),
     ("ipc", "instructions per cycle", _ipc, ("instructions", "cycles"), False),
+)
+#: The simulator's third panel (it has no cycles, so no IPC).
+L1D_PANEL = (
+    "l1d_misses",
+    "L1 data misses per call",
+    _l1d_misses,
+    ("L1-dcache-load-misses",),
+    True,
 )
 
 
@@ -78,8 +96,12 @@ def draw_counters(
         raise UsageError("nothing to draw: no run finished ok")
     first = timed[0]
     positions = list(range(len(timed)))[::-1]  # fastest at the top
-    with style.figure(16, 2.8 + 0.7 * len(timed), ncols=len(PANELS), sharey=True) as (fig, axes):
-        for ax, (key, title, value, events, log) in zip(axes, PANELS, strict=True):
+    sources = counter_sources(timed)
+    main = max(sources, key=lambda label: len(sources[label]), default=None)
+    simulated = main is not None and main.startswith("simulated")
+    panels = (*PANELS[:2], L1D_PANEL) if simulated else PANELS
+    with style.figure(16, 2.8 + 0.7 * len(timed), ncols=len(panels), sharey=True) as (fig, axes):
+        for ax, (key, title, value, events, log) in zip(axes, panels, strict=True):
             values = [value(r) for r in timed]
             ax.set_title(title, fontsize=style.BASE_FONT_PT)
             ax.set_yticks(positions, [r.backend for r in timed])
@@ -88,8 +110,10 @@ def draw_counters(
                 _say_missing(ax, key, missing_reason(timed, events))
                 continue
             for r, v, y in zip(timed, values, positions, strict=True):
-                if v is None:
-                    ax.text(0.02, y, "n/a", transform=ax.get_yaxis_transform(), va="center")
+                other = key != "time" and counter_source(r) not in (None, main)
+                if v is None or other:
+                    said = f"{counter_source(r)}: not comparable" if other else "n/a"
+                    ax.text(0.02, y, said, transform=ax.get_yaxis_transform(), va="center")
                     continue
                 ax.barh(
                     y,
@@ -101,9 +125,12 @@ def draw_counters(
                 )
             if log:
                 ax.set_xscale("log")
+        source = main or "perf stat"
+        if len(sources) > 1:
+            source += "; other sources named, not drawn"
         fig.suptitle(
             f"{first.kernel}, size {first.size}, {first.dtype}: counters over the timed "
-            "calls only (perf stat), fastest at the top"
+            f"calls only ({source}), fastest at the top"
         )
         return style.finish(fig, path, [machine.footer(records)])
 

@@ -33,7 +33,7 @@ from ..kernels import UnknownKernelError, get_kernel
 from ..outputs import OutputError, write_file
 from ..record import RunRecord
 from ..store import Store
-from ..tables import compare_rows, markdown, markdown_cell
+from ..tables import compare_rows, markdown, markdown_cell, source_note
 from ..units import memory, rate
 from ..untrusted import file_name_part
 from .compare_plot import draw_comparison
@@ -241,7 +241,8 @@ def _section(
         figures.append(
             _figure(
                 f"{kernel}-counters",
-                "Cache misses and instructions per cycle beside time (perf stat, timed calls only)",
+                "Cache misses and instructions per cycle (or L1 data misses) beside time, "
+                f"timed calls only ({source_note(records) or 'not counted'})",
                 kind,
                 lambda path: draw_counters(records, machine, path),
                 folder,

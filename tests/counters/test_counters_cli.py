@@ -39,7 +39,9 @@ QUICK_RUN = ("run", "julia", "--backend", "numpy", "--size", "40", "--repeats", 
 
 
 def test_run_prints_a_counters_block_and_process_figures(accel_cli, perf_counts_software):
-    result = accel_cli(*QUICK_RUN, "--counters", "--events", "task-clock,page-faults,cycles")
+    result = accel_cli(
+        *QUICK_RUN, "--counter-source", "perf", "--events", "task-clock,page-faults,cycles"
+    )
     assert result.returncode == 0, result.stderr
     lines = result.stdout.splitlines()
     assert "counters     timed repetitions only (3 calls), by perf stat" in lines
@@ -71,7 +73,9 @@ def test_a_run_where_perf_is_not_permitted_completes_and_says_why(accel_cli, tmp
         sys.exit(255)
         """,
     )
-    record = _record(accel_cli(*QUICK_RUN, "--counters", "--json", env={"ACCEL_PERF": perf}))
+    record = _record(
+        accel_cli(*QUICK_RUN, "--counter-source", "perf", "--json", env={"ACCEL_PERF": perf})
+    )
     assert record["status"] == "ok" and record["counters"] is None
     assert (
         "perf is not permitted to count here (kernel.perf_event_paranoid is"
@@ -91,7 +95,13 @@ def test_a_run_where_no_event_exists_completes_and_says_why(accel_cli, tmp_path)
         """,
     )
     result = accel_cli(
-        *QUICK_RUN, "--events", "cycles,instructions", "--json", env={"ACCEL_PERF": perf}
+        *QUICK_RUN,
+        "--counter-source",
+        "perf",
+        "--events",
+        "cycles,instructions",
+        "--json",
+        env={"ACCEL_PERF": perf},
     )
     record = _record(result)
     assert record["status"] == "ok" and record["counters"] is None

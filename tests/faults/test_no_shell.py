@@ -124,7 +124,8 @@ def test_an_interpreter_variable_holding_a_command_makes_the_backend_unavailable
 
 def test_a_perf_variable_holding_a_command_leaves_the_run_uncounted(sentinel, accel_cli):
     result = accel_cli(
-        "run", "julia", "--backend", "numpy", "--size", "8", "--repeats", "1", "--counters",
+        "run", "julia", "--backend", "numpy", "--size", "8", "--repeats", "1",
+        "--counter-source", "perf",
         "--no-store", "--json", env={"ACCEL_PERF": f"/bin/sh -c 'touch {sentinel}'"},
     )  # fmt: skip
     assert result.returncode == 0, result.stderr

@@ -1,0 +1,266 @@
+"""Simulated counters: a second run of the worker under valgrind's cache simulator.
+
+Where perf counts no hardware event (most virtual machines), the runner measures the
+run as usual, then starts the worker again under::
+
+    valgrind --tool=callgrind --cache-sim=yes --instr-atstart=no \
+        --I1=... --D1=... --LL=...   (this machine's caches, see hardware/valgrind.py)
+        -- python -m accel.worker SPEC RECORD
+
+with a few timed calls (:data:`SIMULATED_CALLS`; the counts are deterministic). The
+worker switches the simulator on around its timed calls only, through a small C shim
+(``callgrind_shim.c``, built with the system compiler and cached like the C kernels,
+called with ctypes; see ``callgrind_region.py``). Nothing of this run's timing is used:
+times come from the first run, counts from this one, and the record says so.
+
+Valgrind runs one thread at a time and executes no AVX-512: a parallel backend's
+counts are its total work over all threads, NumPy and BLAS dispatch to their AVX2 code,
+and the C kernels are built for ``x86-64-v3`` for this run (``ACCEL_NATIVE_MARCH``).
+PyPy's JIT writes machine code as it runs, so the PyPy server runs with
+``--smc-check=all``. A GPU backend's counts are its host side only.
+
+``RunRecord.counters`` then holds, beside perf's layout (``events``, ``per_call``)::
+
+    {"source": "simulated", "label": "simulated (valgrind 3.19, D1 48 KiB 12-way, ...)",
+     "scope": "...", "repeats": 3, "notes": [...], "seconds": 4.2,
+     "events": {"instructions": ..., "L1-dcache-loads": ..., "cache-misses": ...},
+     "ipc": None, "miss_ratio": ..., "l1d_miss_ratio": ..., "l1i_miss_ratio": ...}
+"""
+
+from __future__ import annotations
+
+import functools
+import glob
+import os
+import sys
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from .callgrind_region import DUMP_NAME, SHIM_ENV
+from .hardware.valgrind import Simulator
+
+#: Timed calls in the simulated run: the counts are deterministic, a few calls suffice.
+SIMULATED_CALLS = 3
+SHIM_SOURCE = Path(__file__).resolve().parent / "callgrind_shim.c"
+#: callgrind's events, in the order of its ``events:`` line.
+CALLGRIND_EVENTS = ("Ir", "Dr", "Dw", "I1mr", "D1mr", "D1mw", "ILmr", "DLmr", "DLmw")
+#: Each record event (perf's names) as a sum of callgrind events.
+SIMULATED_EVENTS: dict[str, tuple[str, ...]] = {
+    "instructions": ("Ir",),
+    "L1-dcache-loads": ("Dr",),
+    "L1-dcache-stores": ("Dw",),
+    "L1-dcache-load-misses": ("D1mr",),
+    "L1-dcache-store-misses": ("D1mw",),
+    "L1-icache-load-misses": ("I1mr",),
+    "LLC-load-misses": ("DLmr", "ILmr"),
+    "LLC-store-misses": ("DLmw",),
+    # perf's generic events mean the last level: its references (what missed L1) and misses.
+    "cache-references": ("I1mr", "D1mr", "D1mw"),
+    "cache-misses": ("ILmr", "DLmr", "DLmw"),
+}
+
+
+@functools.cache
+def simulator() -> Simulator:
+    """Valgrind's cache simulator as this machine's caches make it (probed once per process)."""
+    from .hardware import cached_probe
+    from .hardware.valgrind import read_simulator
+
+    return read_simulator(cached_probe().caches)
+
+
+def simulator_march() -> str | None:
+    """The ``-march`` the C kernels get under valgrind: the widest x86 level it executes."""
+    if os.uname().machine != "x86_64":
+        return None
+    try:
+        with open("/proc/cpuinfo") as handle:
+            flags = set(next(line for line in handle if line.startswith("flags")).split())
+    except (OSError, StopIteration):
+        return "x86-64"
+    if {"avx2", "fma", "bmi2", "movbe"} <= flags:
+        return "x86-64-v3"
+    return "x86-64-v2" if {"sse4_2", "popcnt"} <= flags else "x86-64"
+
+
+def parse_callgrind(text: str) -> tuple[str, dict[str, int]]:
+    """The dump's trigger and its ``totals:`` per callgrind event (absent events are 0)."""
+    names: list[str] = []
+    trigger, totals = "", None
+    for line in text.splitlines():
+        if line.startswith("events:"):
+            names = line.split()[1:]
+        elif line.startswith("desc: Trigger:"):
+            trigger = line.split(":", 2)[2].strip()
+        elif line.startswith("totals:"):
+            totals = [int(v) for v in line.split()[1:]]
+    if totals is None or not names:
+        raise ValueError("callgrind's output holds no events and totals line")
+    counts = dict(zip(names, totals, strict=False))
+    return trigger, {name: counts.get(name, 0) for name in CALLGRIND_EVENTS}
+
+
+def timed_totals(folder: str) -> tuple[dict[str, int], int]:
+    """The summed counts of every dump of the timed calls in ``folder`` (one per process)."""
+    total = dict.fromkeys(CALLGRIND_EVENTS, 0)
+    dumps = 0
+    for path in sorted(glob.glob(os.path.join(folder, "callgrind.out.*"))):
+        try:
+            with open(path, errors="replace") as handle:
+                trigger, counts = parse_callgrind(handle.read())
+        except (OSError, ValueError):
+            continue
+        if trigger.endswith(f": {DUMP_NAME}"):
+            dumps += 1
+            for name, value in counts.items():
+                total[name] += value
+    return total, dumps
+
+
+def _ratio(top: float, bottom: float) -> float | None:
+    return top / bottom if bottom else None
+
+
+def summarise(
+    totals: Mapping[str, int], repeats: int, label: str, notes: list[str], seconds: float
+) -> dict[str, Any]:
+    """The record's ``counters`` entry for simulated counts, in perf's layout plus ratios."""
+    events = {}
+    for name, parts in SIMULATED_EVENTS.items():
+        value = float(sum(totals[part] for part in parts))
+        events[name] = {
+            "value": value,
+            "unit": "",
+            "status": "counted",
+            "fraction": 1.0,
+            "per_call": value / repeats,
+        }
+    data_accesses = totals["Dr"] + totals["Dw"]
+    return {
+        "source": "simulated",
+        "label": label,
+        "scope": (
+            f"timed repetitions: {repeats} calls in a second run under valgrind's cache "
+            "simulator, after one simulated warm-up call (times come from the first run)"
+        ),
+        "repeats": repeats,
+        "events": events,
+        "ipc": None,
+        "miss_ratio": _ratio(events["cache-misses"]["value"], events["cache-references"]["value"]),
+        "l1d_miss_ratio": _ratio(totals["D1mr"] + totals["D1mw"], data_accesses),
+        "l1i_miss_ratio": _ratio(totals["I1mr"], totals["Ir"]),
+        "notes": notes,
+        "seconds": seconds,
+    }
+
+
+class SimulatedPlan:
+    """The runner's side of a simulated count: the command, its environment, its counts."""
+
+    source = "simulated"
+    calls = SIMULATED_CALLS
+
+    def __init__(self, found: Simulator, shim: str, folder: str, backend: str) -> None:
+        self.simulator = found
+        self.shim = shim
+        self.folder = os.path.join(folder, "callgrind")
+        os.makedirs(self.folder, exist_ok=True)
+        self.backend = backend
+
+    def wrap(self, worker: list[str]) -> list[str]:
+        """``worker`` under callgrind with this machine's caches, simulation off at start."""
+        assert self.simulator.path is not None
+        command = [
+            self.simulator.path,
+            "--tool=callgrind",
+            "--cache-sim=yes",
+            "--instr-atstart=no",
+            *self.simulator.options,
+            f"--callgrind-out-file={os.path.join(self.folder, 'callgrind.out.%p')}",
+            f"--log-file={os.path.join(self.folder, 'valgrind.%p.log')}",
+        ]
+        if self.backend == "pypy":  # the kernel runs in the PyPy server, a JIT
+            command += ["--trace-children=yes", "--smc-check=all"]
+        return [*command, *worker]
+
+    def environment(self) -> dict[str, str]:
+        from .kernels._native import MARCH_ENV
+
+        march = simulator_march()
+        # OpenMP threads that wait sleep rather than spin: spinning is no work of the kernel,
+        # yet under valgrind (one thread at a time) it would be counted.
+        return {
+            SHIM_ENV: self.shim,
+            "OMP_WAIT_POLICY": "PASSIVE",
+            **({MARCH_ENV: march} if march else {}),
+        }
+
+    def worker_outcome(self, returncode: int | None, stderr: str) -> tuple[int | None, str]:
+        return returncode, stderr
+
+    def valgrind_said(self) -> str:
+        """The last lines valgrind logged (why a simulated run died, when it did)."""
+        lines: list[str] = []
+        for path in sorted(glob.glob(os.path.join(self.folder, "valgrind.*.log"))):
+            with open(path, errors="replace") as handle:
+                lines += [line.split("== ", 1)[-1] for line in handle.read().splitlines()]
+        useful = [line for line in lines if line.strip() and "Copyright" not in line]
+        return " | ".join(useful[-3:])[:400]
+
+    def notes(self, threads: int | None, device: str) -> list[str]:
+        notes = []
+        if (threads or 1) > 1 and self.backend in PARALLEL_BACKENDS:
+            notes.append(f"total work of all {threads} threads: valgrind runs one thread at a time")
+        if device == "cuda":
+            notes.append("host side only: valgrind sees no GPU work")
+        if self.backend in ("c_native", "c_openmp") and simulator_march():
+            notes.append(f"C built with -march={simulator_march()} for valgrind (no AVX-512)")
+        return notes
+
+    def fill(self, record: Any, simulated: Any, seconds: float) -> None:
+        """Put the simulated run's counts into the first run's ``record`` (or say why none)."""
+        from .backends import get_backend
+
+        if simulated.status != "ok":
+            said = self.valgrind_said()
+            record.counters_reason = (
+                f"the simulated run under valgrind did not finish ({simulated.status}: "
+                f"{simulated.reason[:300]})" + (f"; valgrind said: {said}" if said else "")
+            )
+            return
+        totals, dumps = timed_totals(self.folder)
+        repeats = len(simulated.samples_s)
+        if not dumps or not repeats:
+            record.counters_reason = (
+                "the simulated run wrote no counts of its timed calls "
+                f"({dumps} dumps, {repeats} calls)"
+            )
+            return
+        device = get_backend(self.backend).device
+        notes = self.notes(record.threads, device)
+        record.counters = summarise(totals, repeats, self.simulator.label, notes, seconds)
+        record.counters_reason = ""
+
+
+PARALLEL_BACKENDS = frozenset({"numba_parallel", "c_openmp", "torch_cpu", "numpy"})
+
+
+def plan_simulated(folder: str, backend: str) -> tuple[SimulatedPlan | None, str]:
+    """A simulated count for a run in ``folder``, or None and why the simulator cannot run."""
+    found = simulator()
+    if not found.usable:
+        return None, f"valgrind's cache simulator cannot count here: {found.reason}"
+    from .kernels._native import NativeBuildError, build_library
+
+    try:
+        shim = build_library(SHIM_SOURCE, include_dirs=(found.include or "",))
+    except NativeBuildError as exc:
+        first = str(exc).strip().splitlines()[-1:] or ["unknown error"]
+        return None, f"the callgrind shim does not build: {first[0][:300]}"
+    return SimulatedPlan(found, str(shim), folder, backend), ""
+
+
+def worker_command() -> list[str]:
+    """The worker started under the simulator (the same interpreter as the first run)."""
+    return [sys.executable, "-m", "accel.worker"]

@@ -1,0 +1,223 @@
+"""Simulated counters: callgrind's output read right, this machine's caches made valgrind's,
+and the book's cache lessons asserted with counts from valgrind's cache simulator.
+
+The lesson tests run where valgrind and its callgrind header are installed (skipped with
+the reason elsewhere). Their expectations are closed forms or orderings the book states:
+a streaming read of n float64 touches n/8 cache lines of 64 bytes.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+from accel.hardware.report import CacheInfo, CacheLevel
+from accel.hardware.valgrind import counter_source, simulated_caches
+
+import accel
+from accel.cachesim import (
+    CALLGRIND_EVENTS,
+    parse_callgrind,
+    plan_simulated,
+    simulator,
+    summarise,
+    timed_totals,
+)
+from accel.tables import compare_rows, source_note
+
+FIXTURES = Path(__file__).parent / "fixtures"
+#: The totals line of fixtures/callgrind_timed.out, as written there.
+TIMED = dict(
+    zip(CALLGRIND_EVENTS, (8326535, 1539323, 6393, 1129, 38634, 245, 212, 149, 22), strict=True)
+)
+MiB = 2**20
+
+
+def test_only_the_dump_of_the_timed_calls_counts(tmp_path):
+    shutil.copy(FIXTURES / "callgrind_timed.out", tmp_path / "callgrind.out.14166.1")
+    shutil.copy(FIXTURES / "callgrind_exit.out", tmp_path / "callgrind.out.14167")
+    totals, dumps = timed_totals(str(tmp_path))
+    assert dumps == 1
+    assert totals == TIMED  # the totals line, not the summary that holds the warm-up too
+
+
+def test_a_file_without_totals_is_refused():
+    with pytest.raises(ValueError, match="no events and totals"):
+        parse_callgrind("# callgrind format\nevents: Ir\n")
+
+
+def test_generic_events_get_perfs_meaning_last_level_references_and_misses():
+    counted = summarise(TIMED, 3, "simulated (test)", [], 1.0)
+    events = counted["events"]
+    assert events["instructions"]["per_call"] == 8326535 / 3
+    # cache-references: what reached the last level (the L1 misses) ...
+    assert events["cache-references"]["value"] == 1129 + 38634 + 245
+    # ... cache-misses: what the last level missed too.
+    assert events["cache-misses"]["value"] == 212 + 149 + 22
+    assert counted["miss_ratio"] == pytest.approx((212 + 149 + 22) / (1129 + 38634 + 245))
+    assert counted["l1d_miss_ratio"] == pytest.approx((38634 + 245) / (1539323 + 6393))
+    assert counted["ipc"] is None  # the simulator has no cycles
+    assert counted["source"] == "simulated" and counted["label"] == "simulated (test)"
+
+
+def _level(level, kind, size, ways, line=64):
+    return CacheLevel(level, kind, size, line, ways, size // (ways * line), 1)
+
+
+def test_the_probed_caches_become_valgrinds_with_a_power_of_two_set_count():
+    # This VM's caches (accel hardware): the L3's 491,520 sets are no power of two.
+    info = CacheInfo(
+        levels=[
+            _level(1, "data", 48 * 1024, 12),
+            _level(1, "instruction", 64 * 1024, 16),
+            _level(2, "unified", 2 * MiB, 16),
+            _level(3, "unified", 480 * MiB, 16),
+        ]
+    )
+    caches, why = simulated_caches(info)
+    assert why == ""
+    options = [c.option for c in caches]
+    assert options[:2] == ["--I1=65536,16,64", "--D1=49152,12,64"]
+    last = caches[2]
+    # Size and line kept; 30 ways give 480 MiB / (30 * 64 B) = 262,144 = 2**18 sets.
+    assert (last.size_bytes, last.line_bytes, last.associativity) == (480 * MiB, 64, 30)
+    assert last.label == "LL 480 MiB 30-way" and last.probed == "L3 480 MiB 16-way"
+
+
+def test_caches_without_geometry_say_why_they_cannot_be_simulated():
+    info = CacheInfo(levels=[CacheLevel(1, "data", 32 * 1024, 64, None, None, 1)])
+    caches, why = simulated_caches(info)
+    assert caches == [] and "I1 is missing" in why
+
+
+def test_auto_picks_perf_where_it_counts_hardware_events():
+    from accel.hardware.valgrind import Simulator
+
+    usable = Simulator(path="/usr/bin/valgrind", version="3.19")
+    assert counter_source(True, "", usable)[0] == "perf"
+    assert counter_source(False, "no PMU", usable)[0] == "simulated"
+    missing = Simulator(reason="valgrind is not on PATH")
+    source, why = counter_source(False, "no PMU", missing)
+    assert source == "none" and "valgrind is not on PATH" in why
+
+
+# -- on this machine, under valgrind -----------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def valgrind_here():
+    found = simulator()
+    if not found.usable:
+        pytest.skip(f"valgrind's cache simulator cannot run here: {found.reason}")
+    return found
+
+
+def _simulated(kernel: str, backend: str, **options) -> accel.RunRecord:
+    record = accel.run(kernel, backend, counter_source="simulated", store=False, **options)
+    if record.status == "unavailable":
+        pytest.skip(f"{backend} unavailable: {record.reason}")
+    assert record.status == "ok", record.reason + record.stderr_tail
+    assert record.counters is not None, record.counters_reason
+    return record
+
+
+def _l1d_misses(record: accel.RunRecord) -> float:
+    events = record.counters["events"]
+    return (
+        events["L1-dcache-load-misses"]["per_call"] + events["L1-dcache-store-misses"]["per_call"]
+    )
+
+
+@pytest.mark.slow
+def test_pure_python_norm_misses_more_per_element_than_numpy(valgrind_here):
+    python = _simulated("norm", "python", preset="S")
+    numpy = _simulated("norm", "numpy", preset="S", threads=1)
+    n = python.size
+    # Boxed floats behind pointers against one contiguous buffer of n float64.
+    assert _l1d_misses(python) / n > 2 * _l1d_misses(numpy) / n
+    for record in (python, numpy):
+        assert record.counters["label"] == valgrind_here.label
+        assert record.counters["repeats"] == 3
+        assert len(record.samples_s) >= 5  # times from the first run, not the 3 simulated
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("backend", ["c_native", "numpy"])
+def test_norm_past_l2_misses_one_l1_line_per_eight_float64(valgrind_here, backend):
+    n = 1 << 21  # 16 MiB of float64: eight times this machine's 2 MiB L2, 340x its L1d
+    record = _simulated("norm", backend, size=n, threads=1)
+    lines = n / 8  # 64-byte lines of 8-byte elements, each read once per call
+    assert _l1d_misses(record) == pytest.approx(lines, rel=0.05)
+    if backend == "c_native":
+        assert any("-march=" in note for note in record.counters["notes"])
+
+
+def _snippet_counts(tmp_path: Path, body: str) -> dict[str, int]:
+    """Counts of the calls of ``f`` that ``body`` defines, run under the simulator's region."""
+    plan, why = plan_simulated(str(tmp_path), "numpy")
+    assert plan is not None, why
+    script = tmp_path / "snippet.py"
+    script.write_text(
+        textwrap.dedent(body)
+        + textwrap.dedent(
+            """
+            from accel.callgrind_region import simulated
+            f()
+            with simulated(f):
+                for _ in range(CALLS):
+                    f()
+            """
+        )
+    )
+    env = {**os.environ, **plan.environment(), "OPENBLAS_NUM_THREADS": "1"}
+    done = subprocess.run(
+        plan.wrap([sys.executable, str(script)]), env=env, capture_output=True, timeout=600
+    )
+    assert done.returncode == 0, plan.valgrind_said() + done.stderr.decode()[-2000:]
+    totals, dumps = timed_totals(plan.folder)
+    assert dumps == 1
+    return totals
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("side", [64, 256])
+def test_diffusion_np_roll_misses_more_per_step_than_in_place(valgrind_here, tmp_path, side):
+    steps, calls = 10, 2
+    per_step = {}
+    for module in ("numpy_roll", "numpy_inplace"):
+        totals = _snippet_counts(
+            tmp_path / module,
+            f"""
+            from accel.kernels.diffusion import make_inputs, {module} as variant
+            CALLS = {calls}
+            inputs = make_inputs({side}, "float64", 0, steps={steps})
+            def f():
+                return variant.compute(**inputs)
+            """,
+        )
+        per_step[module] = (totals["D1mr"] + totals["D1mw"]) / (calls * steps)
+    # Four rolled copies and the temporaries of its arithmetic, against buffers reused.
+    assert per_step["numpy_roll"] > 1.3 * per_step["numpy_inplace"], per_step
+
+
+@pytest.mark.slow
+def test_a_table_never_mixes_sources_silently(valgrind_here):
+    simulated = _simulated("norm", "numpy", preset="S", repeats=3)
+    perf = accel.run("norm", "numpy", preset="S", repeats=3, counter_source="perf", store=False)
+    if perf.counters is None:
+        pytest.skip(f"perf counts nothing here: {perf.counters_reason}")
+    assert perf.counters["source"] == "perf"
+    note = source_note([simulated, perf])
+    assert note.startswith("counts from different sources, not comparable")
+    assert valgrind_here.label in note and "perf for numpy" in note
+    headers, rows = compare_rows([simulated, perf])
+    cells = [row[headers.index("cache misses/call")] for row in rows]
+    assert sorted(cell.rsplit(" ", 1)[-1] for cell in cells) in (
+        ["(perf)", "(sim)"],
+        ["(sim)", "unsupported"],
+    )
