@@ -118,6 +118,8 @@ class KernelSpec:
     package: str = ""
     dtype_aliases: Mapping[str, str] = field(default_factory=dict)
     memory_bytes: Callable[..., int] | None = None
+    #: What the size n is for this kernel, for axis labels: "an n x n grid", "n elements".
+    size_means: str = ""
 
     @functools.cached_property
     def version(self) -> str:

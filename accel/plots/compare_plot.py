@@ -1,17 +1,17 @@
-"""The comparison figure: one bar per backend, split into what one call from host data costs.
+"""The comparison figure: three panels that each tell one truth at slide size.
 
-Each bar is the first call of a fresh process, from host data, in its order of events:
+1. **Time of one call** (log axis): per backend, the end-to-end median (transfers +
+   median call, what every call from host data pays) as a solid bar with its 95%
+   interval as an error bar, and the first call's extra (compile/JIT, first-touch
+   page faults) as a pale cross-hatched tail. A log axis shows ratios; it is never
+   asked to show how a call's time divides.
+2. **Where the time of one call goes** (linear, 0-100%): host -> device, compute,
+   device -> host as shares of the end-to-end time, so 15 ms of shipping beside 52 ms
+   of compute looks like the 22% it is.
+3. **Speedup against CPython** (linear axis, 1x = CPython): CPython's end-to-end time
+   over the backend's, with the range the two intervals allow.
 
-- host -> device: the record's transfer time (none for in-process CPU backends);
-- compute: the median timed call (the steady state);
-- device -> host: the transfer back;
-- compile/JIT: the first call minus the median call, what the first call costs beyond
-  a steady one (compilation, JIT warm-up, first-touch page faults), hatched and pale.
-
-The solid part (transfers + compute) is the end-to-end time every later call pays, the
-figure ``accel compare`` ranks by; the speedup printed on the bar is that time against
-CPython's. The time axis is logarithmic, so each segment's length is the ratio of the
-cumulative times at its ends; the numbers on the bars carry the exact values.
+A disturbed run or one too spread to trust is hatched and says so beside its bar.
 """
 
 from __future__ import annotations
@@ -33,6 +33,8 @@ SEGMENTS: tuple[tuple[str, str, str, float], ...] = (
     ("d2h", "device → host (transfer)", "\\\\", 0.55),
     ("compile", "compile/JIT (first call − median)", "xx", 0.25),
 )
+#: The segments of one steady call, as shares of its end-to-end time.
+SHARES = SEGMENTS[:3]
 
 
 @dataclass(frozen=True)
@@ -45,6 +47,14 @@ class Bar:
     d2h: float
     compile: float
     speedup: float | None
+    #: The end-to-end time's 95% interval.
+    low: float = 0.0
+    high: float = 0.0
+    #: The speedup's range: CPython's interval over this backend's.
+    speedup_low: float | None = None
+    speedup_high: float | None = None
+    #: Why the bar should not be taught from (disturbed, too spread), or None.
+    trust: str | None = None
 
     @property
     def end_to_end(self) -> float:
@@ -59,10 +69,12 @@ class Bar:
 def bars(records: Sequence[RunRecord]) -> list[Bar]:
     """A bar for every record with timings, fastest end to end first."""
     timed = [r for r in records if r.ok and r.median_s is not None]
-    baseline = next((r.end_to_end_s for r in timed if r.backend == "python"), None)
+    python = next((r for r in timed if r.backend == "python"), None)
+    base = python.interval(end_to_end=True) if python else None
     found = []
     for r in sorted(timed, key=lambda r: r.end_to_end_s):
         moved = r.transfer
+        own = r.interval(end_to_end=True)
         found.append(
             Bar(
                 backend=r.backend,
@@ -70,7 +82,12 @@ def bars(records: Sequence[RunRecord]) -> list[Bar]:
                 compute=r.median_s,
                 d2h=moved.d2h_s if moved else 0.0,
                 compile=max((r.first_call_s or 0.0) - r.median_s, 0.0),
-                speedup=baseline / r.end_to_end_s if baseline and r.end_to_end_s else None,
+                speedup=base.median / own.median if base and own.median else None,
+                low=own.low,
+                high=own.high,
+                speedup_low=base.low / own.high if base and own.high else None,
+                speedup_high=base.high / own.low if base and own.low else None,
+                trust=r.trust,
             )
         )
     return found
@@ -88,15 +105,6 @@ def not_drawn(records: Sequence[RunRecord]) -> str:
     return "not drawn: " + "; ".join(f"{', '.join(b)}: {why}" for why, b in reasons.items())
 
 
-def bar_label(bar: Bar) -> str:
-    """``30.3× vs CPython · 8.03 ms`` (or the time alone where CPython did not run)."""
-    if bar.speedup is None:
-        return seconds(bar.end_to_end)
-    if bar.backend == "python":
-        return f"CPython, the baseline · {seconds(bar.end_to_end)}"
-    return f"{factor(bar.speedup)} vs CPython · {seconds(bar.end_to_end)}"
-
-
 def draw_comparison(
     records: Sequence[RunRecord], machine: Machine, path: str | os.PathLike[str] | None = None
 ) -> Any:
@@ -108,61 +116,136 @@ def draw_comparison(
 
         raise UsageError(f"nothing to draw: no run finished ok ({not_drawn(records)})")
     first = records[0]
-    height = 3.2 + 0.75 * len(drawn)
-    with style.figure(14, height) as (fig, ax):
-        positions = range(len(drawn))[::-1]  # fastest at the top
+    height = 3.6 + 0.8 * len(drawn)
+    ratios = {"width_ratios": [1.5, 1.0, 1.0]}
+    with style.figure(20, height, ncols=3, sharey=True, gridspec_kw=ratios) as (fig, axes):
+        times, shares, speedups = axes
+        positions = list(range(len(drawn)))[::-1]  # fastest at the top
         for bar, y in zip(drawn, positions, strict=True):
-            colour = style.backend_style(bar.backend).colour
-            left = 0.0
-            for key, _, hatch, alpha in SEGMENTS:
-                width = getattr(bar, key)
-                if width <= 0:
-                    continue
-                ax.barh(
-                    y,
-                    width,
-                    left=left,
-                    height=0.7,
-                    color=colour,
-                    alpha=alpha,
-                    hatch=hatch or None,
-                    edgecolor=style.INK,
-                    linewidth=1.0,
-                    gid=f"bar-{bar.backend}-{key}",
-                )
-                left += width
-            ax.annotate(
-                bar_label(bar),
-                (bar.first_call, y),
-                xytext=(8, 0),
-                textcoords="offset points",
-                va="center",
-                fontsize=style.SMALL_FONT_PT,
-            )
-        ax.set_xscale("log")
-        smallest = min(
-            getattr(bar, key) for bar in drawn for key, *_ in SEGMENTS if getattr(bar, key) > 0
-        )
-        largest = max(bar.first_call for bar in drawn)
-        ax.set_xlim(smallest / 3, largest * 40)  # room on the right for the labels
-        ax.set_yticks(list(positions), [bar.backend for bar in drawn])
-        ax.grid(axis="y", visible=False)
-        ax.set_xlabel("seconds (log scale)")
-        ax.set_title(
+            _time_bar(times, bar, y)
+            _share_bar(shares, bar, y)
+            _speedup_bar(speedups, bar, y)
+        smallest = min(bar.low or bar.end_to_end for bar in drawn)
+        largest = max(max(bar.first_call, bar.high) for bar in drawn)
+        times.set_xscale("log")
+        times.set_xlim(smallest / 3, largest * 30)  # room on the right for the labels
+        times.set_yticks(positions, [bar.backend for bar in drawn])
+        times.set_xlabel("seconds per call (log scale)")
+        times.set_title("time of one call", loc="left")
+        shares.set_xlim(0, 100)
+        shares.set_xlabel("share of one call's time (%, linear)")
+        shares.set_title("where the time goes", loc="left")
+        top = max((bar.speedup_high or bar.speedup or 1.0) for bar in drawn)
+        speedups.set_xlim(0, top * 1.45)
+        speedups.axvline(1.0, color=style.GUIDE, linewidth=1.5)
+        speedups.set_xlabel("speedup vs CPython (×, linear; 1 = CPython)")
+        speedups.set_title("speedup", loc="left")
+        for ax in axes:
+            ax.grid(axis="y", visible=False)
+        _legend(
+            fig,
             f"{first.kernel}, size {first.size}, {first.dtype}: one call from host data, "
-            "first call of a fresh process"
+            "first call of a fresh process",
         )
-        _legend(fig)
         notes = [
             "end to end = transfers + median call: what every call pays, and what the speedup "
-            "compares; the pale cross-hatched tail is the first call's extra (compile/JIT)",
+            "compares; error bars: 95% interval of the median; the pale cross-hatched tail "
+            "is the first call's extra (compile/JIT)",
+            *(f"{bar.backend}: {bar.trust}" for bar in drawn if bar.trust),
             not_drawn(records),
             machine.footer(records),
         ]
         return style.finish(fig, path, notes)
 
 
-def _legend(fig) -> None:
+def _flag(bar: Bar) -> str:
+    """`` · disturbed`` / `` · two clusters``: what the bar's label warns of."""
+    if not bar.trust:
+        return ""
+    return " · disturbed" if bar.trust.startswith("disturbed") else " · spread"
+
+
+def _time_bar(ax: Any, bar: Bar, y: int) -> None:
+    colour = style.backend_style(bar.backend).colour
+    look = {"edgecolor": style.INK, "linewidth": 1.0, "height": 0.7}
+    ax.barh(y, bar.end_to_end, color=colour, hatch="//" if bar.trust else None,
+            gid=f"bar-{bar.backend}-end_to_end", **look)  # fmt: skip
+    if bar.compile > 0:
+        ax.barh(y, bar.compile, left=bar.end_to_end, color=colour, alpha=0.25, hatch="xx",
+                gid=f"bar-{bar.backend}-compile", **look)  # fmt: skip
+    if bar.high > bar.low:
+        ax.errorbar(
+            bar.end_to_end,
+            y,
+            xerr=[[bar.end_to_end - bar.low], [bar.high - bar.end_to_end]],
+            fmt="none",
+            ecolor=style.INK,
+            elinewidth=2,
+            capsize=6,
+            gid=f"interval-{bar.backend}",
+        )
+    ax.annotate(
+        seconds(bar.end_to_end) + _flag(bar),
+        (max(bar.first_call, bar.high), y),
+        xytext=(8, 0),
+        textcoords="offset points",
+        va="center",
+        fontsize=style.SMALL_FONT_PT,
+    )
+
+
+def _share_bar(ax: Any, bar: Bar, y: int) -> None:
+    colour = style.backend_style(bar.backend).colour
+    left = 0.0
+    for key, _, hatch, alpha in SHARES:
+        width = 100 * getattr(bar, key) / bar.end_to_end if bar.end_to_end else 0.0
+        if width <= 0:
+            continue
+        ax.barh(y, width, left=left, height=0.7, color=colour, alpha=alpha,
+                hatch=hatch or None, edgecolor=style.INK, linewidth=1.0,
+                gid=f"bar-{bar.backend}-{key}")  # fmt: skip
+        left += width
+    moved = bar.h2d + bar.d2h
+    if moved > 0:
+        ax.annotate(
+            f"{100 * moved / bar.end_to_end:.0f}% moving data",
+            (50, y),
+            ha="center",
+            va="center",
+            fontsize=style.SMALL_FONT_PT,
+            bbox={"boxstyle": "round", "facecolor": "white", "alpha": 0.85, "linewidth": 0},
+        )
+
+
+def _speedup_bar(ax: Any, bar: Bar, y: int) -> None:
+    if bar.speedup is None:
+        return
+    colour = style.backend_style(bar.backend).colour
+    ax.barh(y, bar.speedup, height=0.7, color=colour, edgecolor=style.INK, linewidth=1.0,
+            hatch="//" if bar.trust else None, gid=f"speedup-{bar.backend}")  # fmt: skip
+    if bar.speedup_low is not None and bar.speedup_high is not None and bar.backend != "python":
+        ax.errorbar(
+            bar.speedup,
+            y,
+            xerr=[[bar.speedup - bar.speedup_low], [bar.speedup_high - bar.speedup]],
+            fmt="none",
+            ecolor=style.INK,
+            elinewidth=2,
+            capsize=6,
+        )
+    label = "CPython" if bar.backend == "python" else factor(bar.speedup)
+    ax.annotate(
+        label,
+        (max(bar.speedup, bar.speedup_high or 0.0), y),
+        xytext=(8, 0),
+        textcoords="offset points",
+        va="center",
+        fontsize=style.SMALL_FONT_PT,
+    )
+
+
+def _legend(fig: Any, title: str) -> None:
+    """The segments' key under the figure's title (one block: they never overlap)."""
     from matplotlib.patches import Patch
 
     handles = [
@@ -175,4 +258,11 @@ def _legend(fig) -> None:
         )
         for _, label, hatch, alpha in SEGMENTS
     ]
-    fig.legend(handles=handles, loc="outside upper center", ncols=2, frameon=False)
+    fig.legend(
+        handles=handles,
+        loc="outside upper center",
+        ncols=4,
+        frameon=False,
+        title=title,
+        title_fontproperties={"size": style.BASE_FONT_PT + 2},
+    )

@@ -57,7 +57,28 @@ def describe(crossing: Crossover) -> str:
         if crossing.size
         else f"between {crossing.low} and {crossing.high}"
     )
+    if not crossing.clear:
+        return f"no clear winner between {crossing.below} and {crossing.above} {where}"
     return f"{crossing.below} → {crossing.above} {where}"
+
+
+def intervals(
+    records: Sequence[RunRecord], *, end_to_end: bool = False, throughput: bool = False
+) -> dict[str, list[tuple[int, float, float]]]:
+    """Backend -> [(size, low, high)]: the 95% interval of each plotted value."""
+    found: dict[str, list[tuple[int, float, float]]] = {}
+    for record in sorted(records, key=lambda r: r.size):
+        interval = record.interval(end_to_end) if record.ok else None
+        if interval is None or not interval.low:
+            continue
+        low, high = interval.low, interval.high
+        if throughput:
+            work = work_of(record)
+            if not work:
+                continue
+            low, high = work.flops / high / 1e9, work.flops / low / 1e9
+        found.setdefault(record.backend, []).append((record.size, low, high))
+    return found
 
 
 def draw_sweep(
@@ -91,6 +112,35 @@ def draw_sweep(
                 gid=f"line-{backend}-kernel",
                 markeredgecolor=style.INK,
             )
+        for backend, spans in intervals(records, throughput=throughput).items():
+            centre = dict(lines[backend])
+            sizes_, lows, highs = zip(*spans, strict=True)
+            mids = [centre[size] for size in sizes_]
+            ax.errorbar(
+                sizes_,
+                mids,
+                yerr=[[m - lo for m, lo in zip(mids, lows, strict=True)],
+                      [hi - m for m, hi in zip(mids, highs, strict=True)]],
+                fmt="none",
+                ecolor=style.backend_style(backend).colour,
+                elinewidth=2,
+                capsize=5,
+                gid=f"interval-{backend}",
+            )  # fmt: skip
+        untrusted = [r for r in records if r.ok and r.trust and _value(r, False, throughput)]
+        if untrusted:
+            ax.scatter(
+                [r.size for r in untrusted],
+                [_value(r, False, throughput) for r in untrusted],
+                s=400,
+                facecolors="none",
+                edgecolors=style.INK,
+                linewidths=2,
+                linestyle=":",
+                label="disturbed or too spread",
+                gid="untrusted",
+                zorder=5,
+            )
         for backend, points in with_transfers.items():
             look = style.backend_style(backend)
             ax.plot(
@@ -107,7 +157,7 @@ def draw_sweep(
         sizes = sorted({r.size for r in records})
         ax.set_xticks(sizes, [f"{s:,}" for s in sizes])
         ax.minorticks_off()
-        ax.set_xlabel(f"size ({first.kernel})")
+        ax.set_xlabel(size_label(first.kernel))
         ax.set_ylabel(
             "GFLOP/s (work ÷ time; higher is better)"
             if throughput
@@ -118,29 +168,52 @@ def draw_sweep(
         return style.finish(fig, path, [*marks, machine.footer(records)])
 
 
+def size_label(kernel: str) -> str:
+    """``size n (julia: an n x n grid of points)``: what the sweep's axis counts."""
+    from ..kernels import UnknownKernelError, get_kernel
+
+    try:
+        means = get_kernel(kernel).size_means
+    except UnknownKernelError:
+        means = ""
+    return f"size n ({kernel}: {means}; log scale)" if means else f"size ({kernel}; log scale)"
+
+
 def _mark_crossovers(ax, records: Sequence[RunRecord]) -> list[str]:
-    """Draw every crossover (both ways of counting); return one note line per way."""
+    """Draw every crossover (both ways of counting); return one note line per way.
+
+    A clear crossover is a vertical line at the estimated size; one whose intervals
+    overlap is a shaded band between the two sizes, labelled "no clear winner". Each
+    label gets its own row under the top of the axes, so no two labels overlap.
+    """
     notes = []
+    row = 0
     for on_device, linestyle, line_name, words in CROSSINGS:
         found = crossovers_among(records, data_on_device=on_device)
         if not on_device and not any(r.transfer for r in records):
             continue  # nothing moves: the same crossings as kernel time
         for index, crossing in enumerate(found):
             gid = f"crossover-{'kernel' if on_device else 'end_to_end'}-{index}"
-            if crossing.size:
+            suffix = "" if on_device else ", with transfers"
+            if crossing.size and crossing.clear:
                 ax.axvline(crossing.size, color=style.GUIDE, linestyle=linestyle, lw=2, gid=gid)
-                ax.annotate(
-                    f"→ {crossing.above}" + ("" if on_device else ", with transfers"),
-                    (crossing.size, 1.0),
-                    xycoords=("data", "axes fraction"),
-                    xytext=(4, -4 - 20 * (not on_device)),
-                    textcoords="offset points",
-                    va="top",
-                    fontsize=style.SMALL_FONT_PT,
-                    color=style.GUIDE,
-                )
+                where, text = crossing.size, f"→ {crossing.above}{suffix}"
             else:
                 ax.axvspan(crossing.low, crossing.high, color=style.GUIDE, alpha=0.12, gid=gid)
+                where = crossing.low
+                text = f"no clear winner: {crossing.below} / {crossing.above}{suffix}"
+            ax.annotate(
+                text,
+                (where, 1.0),
+                xycoords=("data", "axes fraction"),
+                xytext=(4, -4 - 22 * row),
+                textcoords="offset points",
+                va="top",
+                fontsize=style.SMALL_FONT_PT,
+                color=style.GUIDE,
+                gid=f"label-{gid}",
+            )
+            row += 1
         summary = (
             "; ".join(describe(c) for c in found) or "none: one backend is fastest at every size"
         )

@@ -149,6 +149,7 @@ def memory_bytes(size: int, dtype: str = "float64", **params: Any) -> int:
 KERNEL = KernelSpec(
     name="diffusion",
     title="2D diffusion",
+    size_means="an n x n grid",
     description=(
         "5-point stencil, periodic boundaries; memory-bound "
         "(numpy = in-place buffers; the book's np.roll version is the variant numpy_roll)"

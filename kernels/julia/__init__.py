@@ -159,6 +159,7 @@ def memory_bytes(size: int, dtype: str = "complex128", **params: Any) -> int:
 KERNEL = KernelSpec(
     name="julia",
     title="Julia set",
+    size_means="an n x n grid of points",
     description="escape-time iteration on a complex grid; compute-bound, uneven cost per point",
     presets={
         "S": Preset(200, {"max_iter": 300}),

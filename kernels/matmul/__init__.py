@@ -113,6 +113,7 @@ def memory_bytes(size: int, dtype: str = "float64", **params: Any) -> int:
 KERNEL = KernelSpec(
     name="matmul",
     title="Matrix multiply",
+    size_means="n x n matrices",
     description="dense n x n matrix product; compute-bound, where BLAS and GPUs shine "
     "(python and pypy run the naive triple loop: for contrast at small n only)",
     presets={

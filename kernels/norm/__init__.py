@@ -97,6 +97,7 @@ def memory_bytes(size: int, dtype: str = "float64", **params: Any) -> int:
 KERNEL = KernelSpec(
     name="norm",
     title="Squared norm",
+    size_means="a vector of n elements",
     description="sum of squares of a vector; memory-bound reduction",
     presets={
         "S": Preset(100_000),

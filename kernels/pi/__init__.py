@@ -153,6 +153,7 @@ def memory_bytes(size: int, dtype: str = "int64", **params: Any) -> int:
 KERNEL = KernelSpec(
     name="pi",
     title="Monte Carlo pi",
+    size_means="n darts",
     description="darts on a quarter circle from a counter-based generator; "
     "embarrassingly parallel integer work",
     presets={

@@ -143,6 +143,7 @@ def memory_bytes(size: int, dtype: str = "int64", start: int = BOOK_START, **par
 KERNEL = KernelSpec(
     name="primes",
     title="Primes by trial division",
+    size_means="n numbers from the start",
     description="count primes in a range by trial division; integer division, "
     "very uneven cost per number",
     presets={
