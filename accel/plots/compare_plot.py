@@ -165,6 +165,12 @@ def _flag(bar: Bar) -> str:
     return " · disturbed" if bar.trust.startswith("disturbed") else " · spread"
 
 
+def _error_bar(ax: Any, y: int, centre: float, low: float, high: float, gid: str) -> None:
+    """A horizontal error bar from ``low`` to ``high`` through ``centre``."""
+    ax.errorbar(centre, y, xerr=[[centre - low], [high - centre]], fmt="none",
+                ecolor=style.INK, elinewidth=2, capsize=6, gid=gid)  # fmt: skip
+
+
 def _time_bar(ax: Any, bar: Bar, y: int) -> None:
     colour = style.backend_style(bar.backend).colour
     look = {"edgecolor": style.INK, "linewidth": 1.0, "height": 0.7}
@@ -174,16 +180,7 @@ def _time_bar(ax: Any, bar: Bar, y: int) -> None:
         ax.barh(y, bar.compile, left=bar.end_to_end, color=colour, alpha=0.25, hatch="xx",
                 gid=f"bar-{bar.backend}-compile", **look)  # fmt: skip
     if bar.high > bar.low:
-        ax.errorbar(
-            bar.end_to_end,
-            y,
-            xerr=[[bar.end_to_end - bar.low], [bar.high - bar.end_to_end]],
-            fmt="none",
-            ecolor=style.INK,
-            elinewidth=2,
-            capsize=6,
-            gid=f"interval-{bar.backend}",
-        )
+        _error_bar(ax, y, bar.end_to_end, bar.low, bar.high, f"interval-{bar.backend}")
     ax.annotate(
         seconds(bar.end_to_end) + _flag(bar),
         (max(bar.first_call, bar.high), y),
@@ -224,15 +221,7 @@ def _speedup_bar(ax: Any, bar: Bar, y: int) -> None:
     ax.barh(y, bar.speedup, height=0.7, color=colour, edgecolor=style.INK, linewidth=1.0,
             hatch="//" if bar.trust else None, gid=f"speedup-{bar.backend}")  # fmt: skip
     if bar.speedup_low is not None and bar.speedup_high is not None and bar.backend != "python":
-        ax.errorbar(
-            bar.speedup,
-            y,
-            xerr=[[bar.speedup - bar.speedup_low], [bar.speedup_high - bar.speedup]],
-            fmt="none",
-            ecolor=style.INK,
-            elinewidth=2,
-            capsize=6,
-        )
+        _error_bar(ax, y, bar.speedup, bar.speedup_low, bar.speedup_high, f"range-{bar.backend}")
     label = "CPython" if bar.backend == "python" else factor(bar.speedup)
     ax.annotate(
         label,
