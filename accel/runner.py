@@ -483,6 +483,17 @@ def stored_outcome(store: Store, request: RunRequest) -> RunRecord | None:
     return None
 
 
+def counters_by_default(backend: str, asked: bool | None) -> bool:
+    """Whether a comparison counts ``backend``'s timed repetitions with perf.
+
+    As asked where asked; by default on for CPU backends and off for GPU ones, where perf
+    would count the host thread that launches kernels and spins waiting for the GPU.
+    """
+    if asked is not None:
+        return bool(asked)
+    return get_backend(backend).device != "cuda"
+
+
 def compare(
     kernel: str,
     backends: Iterable[str] | None = None,
@@ -497,21 +508,29 @@ def compare(
     the reason. Records come back in backend order; sort them as you need. Counters
     are on unless ``counters=False``: by perf unless ``counters=True`` or a
     ``counter_source`` asks for more (``auto``: valgrind's cache simulator where perf
-    counts no hardware event; each record says why where nothing counts).
+    counts no hardware event; each record says why where nothing counts). GPU backends
+    are counted only when asked (``counters=True``, ``events`` or ``counter_source``):
+    their counts are the host thread's.
     Each record is stored in ``store`` as it arrives (as :func:`run` does), so a
     comparison stopped by Ctrl-C or SIGTERM (:class:`Interrupted`) keeps what finished;
     ``resume=True`` then takes those from the store (:func:`stored_outcome`) instead of
     measuring them again.
     """
-    if options.get("counters") is None and options.get("counter_source") is None:
+    asked = options.pop("counters", None)
+    if asked is None and options.get("counter_source") is None:
         # Counted by default only where it is free: perf. The cache simulator (a second,
         # slower run per backend) when asked for: counters=True or a counter_source.
         options["counter_source"] = "perf"
-    options["counters"] = options.get("counters") is not False
+        asked = True if options.get("events") is not None else None
+    elif asked is None:  # a counter_source named: counters asked for
+        asked = True
     names = list(backends) if backends is not None else list(BACKEND_NAMES)
     if not names:
         raise UsageError("backends must name at least one backend (see 'accel backends')")
-    requests = [make_request(kernel, name, **options) for name in names]
+    requests = [
+        make_request(kernel, name, counters=counters_by_default(name, asked), **options)
+        for name in names
+    ]
     if resume and store is False:
         raise UsageError("resume takes finished runs from the store: it cannot go with no store")
     save = recorder(store)

@@ -349,6 +349,13 @@ def ranking_note(records: Sequence[RunRecord], resident: bool = False) -> str | 
     )
 
 
+def on_gpu(record: RunRecord) -> bool:
+    """Whether the record's backend runs on a CUDA device (False for unknown names)."""
+    from .backends import BACKEND_NAMES, get_backend
+
+    return record.backend in BACKEND_NAMES and get_backend(record.backend).device == "cuda"
+
+
 def counter_rows(
     records: Sequence[RunRecord], events: Sequence[str]
 ) -> tuple[list[str], list[list[str]]]:
@@ -365,7 +372,7 @@ def counter_rows(
         cores = p.get("cpu_utilisation")
         rows.append(
             [
-                r.backend,
+                f"{r.backend} (host-side)" if r.counters and on_gpu(r) else r.backend,
                 r.status,
                 seconds(r.median_s),
                 *(counter_cell(r, event, mixed) for event in events),
@@ -386,6 +393,11 @@ def compare_notes(records: Sequence[RunRecord]) -> list[str]:
     reasons = dict.fromkeys(r.counters_reason for r in records if r.samples_s and r.counters_reason)
     notes.extend(f"counters: {reason}" for reason in reasons)
     counted = [r.counters for r in records if r.counters]
+    if any(r.counters and on_gpu(r) for r in records):
+        notes.append(
+            "host-side: a GPU row's counters count the CPU thread that launches the kernels "
+            "and waits for the GPU, not the GPU"
+        )
     if counted:
         notes.append(source_note(records) or "")
         for r in records:

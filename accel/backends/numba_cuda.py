@@ -23,9 +23,106 @@ SIMULATOR_REASON = (
     "CUDA simulator (NUMBA_ENABLE_CUDASIM=1): results are real, timings are not GPU timings"
 )
 NVVM_FIX = (
-    "Numba compiles through the CUDA toolkit's libNVVM: install the CUDA toolkit and set "
-    "CUDA_HOME, or conda install -c conda-forge cuda-nvcc"
+    "pip install 'accel-testbed[cuda]' (numba-cuda[cu12] brings NVVM, NVRTC and the CUDA "
+    "runtime as wheels; no system CUDA toolkit needed)"
 )
+DRIVER_UPDATE_FIX = "update the NVIDIA driver"
+
+Version = tuple[int, int]
+
+
+def toolchain_problem(
+    device_cc: Version, supported: list[Version], driver: Version, toolkit: Version
+) -> str | None:
+    """Why Numba's toolchain cannot build code for this GPU and driver, or None.
+
+    ``supported``: the compute capabilities the toolkit compiles for; ``driver`` the
+    CUDA version the driver supports; ``toolkit`` the version of the CUDA toolkit Numba
+    compiles with (PTX from a newer major version does not load on an older driver).
+
+    >>> toolchain_problem((8, 0), [(7, 5), (9, 0)], (12, 4), (12, 9)) is None
+    True
+    >>> toolchain_problem((8, 0), [(7, 5), (9, 0)], (11, 8), (12, 9))[:44]
+    'the CUDA toolkit 12.9 is newer than the driv'
+    """
+    shown = _versions_text(device_cc, supported, driver, toolkit)
+    if not supported:
+        return (
+            f"the CUDA toolkit {_dotted(toolkit)} reports no compute capability it can "
+            f"compile for (a broken or partial NVVM/NVRTC): {NVVM_FIX}"
+        )
+    if device_cc < min(supported):
+        return (
+            f"this GPU's compute capability {_dotted(device_cc)} is older than the oldest the "
+            f"CUDA toolkit {_dotted(toolkit)} compiles for ({shown}): install an older toolkit "
+            "that still supports it, e.g. pip install 'nvidia-cuda-nvcc-cu12<12.9'"
+        )
+    if device_cc > max(supported):
+        return (
+            f"this GPU's compute capability {_dotted(device_cc)} is newer than the newest the "
+            f"CUDA toolkit {_dotted(toolkit)} compiles for ({shown}): "
+            "pip install -U 'numba-cuda[cu12]'"
+        )
+    if toolkit[0] > driver[0]:
+        return (
+            f"the CUDA toolkit {_dotted(toolkit)} is newer than the driver's CUDA "
+            f"{_dotted(driver)}, which cannot load its code ({shown}): {DRIVER_UPDATE_FIX}, or "
+            f"install the CUDA {driver[0]} wheels: pip install 'numba-cuda[cu{driver[0]}]'"
+        )
+    return None
+
+
+def _dotted(version: Version) -> str:
+    return ".".join(str(part) for part in version)
+
+
+def _versions_text(
+    device_cc: Version, supported: list[Version], driver: Version, toolkit: Version
+) -> str:
+    ccs = f"{_dotted(min(supported))} to {_dotted(max(supported))}" if supported else "none"
+    return (
+        f"device {_dotted(device_cc)}; toolkit {_dotted(toolkit)} compiles for {ccs}; "
+        f"driver supports CUDA {_dotted(driver)}"
+    )
+
+
+def _toolchain_versions() -> tuple[Version, list[Version], Version, Version]:
+    """(device compute capability, supported ones, driver CUDA version, toolkit version)."""
+    from numba import cuda
+    from numba.cuda.cudadrv import driver as cuda_driver
+    from numba.cuda.cudadrv import nvvm
+
+    supported_ccs = getattr(nvvm, "get_supported_ccs", None)
+    if supported_ccs is None:  # numba-cuda asks NVRTC
+        from numba.cuda.cudadrv import nvrtc
+
+        supported_ccs = nvrtc.get_supported_ccs
+    device_cc = tuple(cuda.get_current_device().compute_capability)
+    return (
+        device_cc,  # type: ignore[return-value]
+        sorted(tuple(cc) for cc in supported_ccs()),  # type: ignore[misc]
+        tuple(cuda_driver.driver.get_version()),  # type: ignore[return-value]
+        tuple(cuda.runtime.get_version()),  # type: ignore[return-value]
+    )
+
+
+def _run_probe_kernel() -> str | None:
+    """None when a one-line kernel compiles, loads and runs; otherwise what went wrong."""
+    from numba import cuda
+
+    @cuda.jit
+    def probe(out):
+        out[cuda.threadIdx.x] = cuda.threadIdx.x + 1
+
+    try:
+        out = cuda.device_array(4, dtype=np.int32)
+        probe[1, 4](out)
+        wrote = [int(v) for v in out.copy_to_host()]
+    except Exception as exc:
+        return f"Numba could not compile or run a one-line kernel: {type(exc).__name__}: {exc}"
+    if wrote != [1, 2, 3, 4]:
+        return f"Numba's one-line kernel wrote {wrote}, not [1, 2, 3, 4]"
+    return None
 
 
 def _default_stream() -> Any:
@@ -58,6 +155,16 @@ class NumbaCudaBackend(CudaBackend):
             NVVM()
         except Exception as exc:
             return Availability(False, f"Numba finds no libNVVM ({exc}): {NVVM_FIX}")
+        try:
+            versions = _toolchain_versions()
+        except Exception as exc:
+            return Availability(False, f"Numba cannot read its CUDA toolchain ({exc}): {NVVM_FIX}")
+        problem = toolchain_problem(*versions)
+        if problem:
+            return Availability(False, problem)
+        ran = _run_probe_kernel()
+        if ran is not None:
+            return Availability(False, f"{ran} ({_versions_text(*versions)})")
         return Availability(True, f"Numba CUDA on {self.device_name()}")
 
     def load(self, kernel: KernelSpec) -> Callable[..., Any]:

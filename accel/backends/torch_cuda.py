@@ -17,6 +17,28 @@ CUDA_BUILD_FIX = (
 )
 
 
+def torch_runs_on_the_gpu(torch: Any) -> Availability | None:
+    """None when a small operation runs on the GPU and gives the right answer; otherwise
+    why not (a build without kernels for this GPU's architecture fails here, not at the
+    first real call)."""
+    try:
+        values = torch.arange(1, 5, dtype=torch.float32, device="cuda")
+        total = float((values * 2).sum().item())
+    except Exception as exc:
+        try:
+            architectures = ", ".join(torch.cuda.get_arch_list()) or "none"
+        except Exception:
+            architectures = "unknown"
+        return Availability(
+            False,
+            f"torch {torch.__version__} cannot run an operation on the GPU ({exc}); this "
+            f"build has kernels for {architectures}: {CUDA_BUILD_FIX}",
+        )
+    if total != 20.0:
+        return Availability(False, f"torch's 2 * (1+2+3+4) on the GPU gave {total}, not 20")
+    return None
+
+
 class TorchCudaBackend(CudaBackend):
     name = "torch_cuda"
     libraries = ("numpy", "torch")
@@ -41,6 +63,9 @@ class TorchCudaBackend(CudaBackend):
                 f"torch built for CUDA {torch.version.cuda} sees no usable GPU "
                 "(torch.cuda.is_available() is False): is the driver older than that CUDA?",
             )
+        ran = torch_runs_on_the_gpu(torch)
+        if ran is not None:
+            return ran
         return Availability(True, f"PyTorch CUDA {torch.version.cuda} on {self.device_name()}")
 
     def configure(self, threads: int) -> None:

@@ -49,8 +49,9 @@ def add_measure_options(parser: argparse.ArgumentParser, *, single_size: bool = 
         "--counters",
         action=argparse.BooleanOptionalAction,
         help="counters over the timed repetitions only, from perf or valgrind's cache "
-        "simulator (see --counter-source; default: off for run; on for compare from perf "
-        "alone, where --counters also uses the simulator and shows the counter view)",
+        "simulator (see --counter-source; default: off for run; on for compare's CPU "
+        "backends from perf alone, off for its GPU backends, whose counts are host-side; "
+        "--counters also uses the simulator and shows the counter view)",
     )
     parser.add_argument(
         "--counter-source",

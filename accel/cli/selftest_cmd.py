@@ -6,8 +6,9 @@ and its output is checked on the CPU by the kernel's own check (against its refe
 or closed form: exactly, or within the kernel's stated tolerance for single precision).
 Prints a pass/fail table with the device name.
 
-Exit codes: 0 when every pair that could run passed; 1 when any failed; 5 when
-nothing could run (no GPU backend available here), as pytest does when it collects
+Exit codes: 0 when every pair that could run passed; 1 when any failed, or when
+(with ``--gpu``) the driver sees a GPU that a GPU backend cannot use; 5 when nothing
+could run (no GPU backend available here and no GPU), as pytest does when it collects
 no tests, so that a script on a GPU machine notices a GPU it cannot use; 2 for a
 usage mistake.
 """
@@ -20,6 +21,7 @@ from dataclasses import dataclass
 
 from ..backends import BACKEND_NAMES, get_backend
 from ..backends.cuda_backend import CudaBackend
+from ..backends.cuda_driver import driver_availability
 from ..kernels import KernelSpec, all_kernels
 from ..record import RunRecord
 from ..runner import DEFAULT_TIMEOUT_S, execute, make_request, resolve_kernel
@@ -100,15 +102,36 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.set_defaults(func=run)
 
 
+def unusable_on_this_gpu(backends: list[str]) -> dict[str, str]:
+    """GPU backends that cannot run although the driver sees a GPU, with their reasons.
+
+    On a GPU machine, a GPU backend that cannot use the GPU (a CPU build of torch, CuPy
+    without NVRTC, Numba without NVVM) is a failure of the set-up, not a skip.
+    """
+    if not driver_availability():
+        return {}
+    found = {}
+    for name in backends:
+        availability = get_backend(name).available()
+        if not availability:
+            found[name] = availability.reason
+    return found
+
+
 def run(args: argparse.Namespace) -> int:
     backends = gpu_backend_names() if args.gpu else list(BACKEND_NAMES)
     kernels = _chosen_kernels(args.kernels)
     pairings = run_pairings(backends, kernels, args.size, args.preset, args.timeout)
     tested = [p for p in pairings if p.record.status != "unavailable"]
+    unusable = unusable_on_this_gpu(backends) if args.gpu else {}
     if args.json:
         print(json.dumps([p.record.to_dict() for p in pairings], indent=2))
     else:
         _print_report(backends, kernels, pairings, args.gpu)
+        for name, reason in unusable.items():
+            print(f"FAILED: a GPU is present but {name} cannot use it: {reason}")
+    if unusable:
+        return 1
     if not tested:
         return NOTHING_TESTED
     return 0 if all(p.passed for p in tested) else 1

@@ -45,7 +45,6 @@ CONDA_FORGE_NAMES: dict[str, str] = {
 WHY_PIP = "installs accel itself from this checkout (the pip: section)"
 WHY_C_COMPILER = "c_native compiles C kernels at run time; conda-forge's c-compiler sets $CC"
 WHY_CUDA_VERSION = "keeps every CUDA package on CUDA 12, as cupy-cuda12x does on PyPI"
-WHY_NUMBA_CUDA = "Numba's CUDA target (NVIDIA's numba-cuda), for the numba_cuda backend"
 WHY_NVCC = "the CUDA compiler and NVRTC that numba-cuda documents for conda environments"
 
 
@@ -81,7 +80,6 @@ ENVIRONMENTS = (
             "pip": WHY_PIP,
             "c-compiler": WHY_C_COMPILER,
             "cuda-version": WHY_CUDA_VERSION,
-            "numba-cuda": WHY_NUMBA_CUDA,
             "cuda-nvcc": WHY_NVCC,
             "cuda-nvrtc": WHY_NVCC,
         },

@@ -1,0 +1,73 @@
+"""GPU rows get host counters only when asked, and say they are host-side (issue 17, item 10):
+perf on a GPU run counts the CPU thread that launches kernels and spins in synchronize."""
+
+from __future__ import annotations
+
+import pytest
+
+from accel import runner
+from accel.record import RunRecord
+from accel.tables import compare_notes, counter_rows
+
+
+@pytest.mark.parametrize(
+    "backend, asked, counted",
+    [
+        ("numpy", None, True),
+        ("c_native", None, True),
+        ("cupy", None, False),
+        ("torch_cuda", None, False),
+        ("numba_cuda", True, True),
+        ("numpy", False, False),
+    ],
+)
+def test_compare_counts_cpu_backends_by_default_and_gpu_backends_only_when_asked(
+    backend, asked, counted
+):
+    assert runner.counters_by_default(backend, asked) is counted
+
+
+def test_a_comparison_builds_gpu_requests_without_counters(monkeypatch):
+    seen = {}
+
+    def execute(request):
+        seen[request.backend] = request.counters
+        return request.record("unavailable", "not run in this test")
+
+    monkeypatch.setattr(runner, "execute", execute)
+    runner.compare("norm", ["numpy", "cupy"], size=1000, store=False)
+    assert seen == {"numpy": True, "cupy": False}
+    runner.compare("norm", ["cupy"], size=1000, store=False, counters=True)
+    assert seen["cupy"] is True
+
+
+def _counted(backend: str) -> RunRecord:
+    return RunRecord(
+        kernel="norm",
+        backend=backend,
+        size=1000,
+        dtype="float64",
+        status="ok",
+        samples_s=[1e-3],
+        counters={
+            "events": {
+                "cycles": {
+                    "value": 10.0,
+                    "per_call": 1.0,
+                    "unit": "",
+                    "fraction": 1.0,
+                    "status": "counted",
+                }
+            }
+        },
+    )
+
+
+def test_counted_gpu_rows_are_labelled_host_side():
+    _, rows = counter_rows([_counted("cupy"), _counted("numpy")], ["cycles"])
+    assert sorted(row[0] for row in rows) == ["cupy (host-side)", "numpy"]
+    notes = compare_notes([_counted("cupy")])
+    assert any(
+        note.startswith("host-side: a GPU row's counters count the CPU thread") for note in notes
+    )
+    assert not any("host-side" in note for note in compare_notes([_counted("numpy")]))
