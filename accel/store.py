@@ -21,6 +21,7 @@ import hashlib
 import json
 import os
 import sqlite3
+import stat
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -189,6 +190,11 @@ class Store:
             return
         if self.path.is_dir():
             raise StoreError(f"{self.path} is a folder; pass a file path with --store")
+        if not stat.S_ISREG(self.path.stat().st_mode):  # reading a FIFO would wait for ever
+            raise StoreError(
+                f"{self.path} is not a regular file (a FIFO, a device or a socket), so not an "
+                "accel store; it was left untouched: pass a file path with --store"
+            )
         with open(self.path, "rb") as handle:
             head = handle.read(len(SQLITE_MAGIC))
         if head and head != SQLITE_MAGIC:
@@ -378,8 +384,10 @@ class Store:
             sql += " WHERE " + " AND ".join(where)
         sql += " ORDER BY created_at DESC, id DESC"
         if limit is not None:
-            if limit < 1:
-                raise UsageError(f"limit must be at least 1, got {limit}")
+            if isinstance(limit, bool) or not isinstance(limit, int) or not 1 <= limit < 2**63:
+                raise UsageError(
+                    f"limit must be a whole number from 1 to 2**63-1, got {limit!r:.40}"
+                )
             sql += f" LIMIT {int(limit)}"
         with _sqlite_errors(self.path):
             rows = self._conn.execute(sql, values).fetchall()

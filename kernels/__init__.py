@@ -268,7 +268,7 @@ def _entry_point_kernel(name: str, point: Any) -> KernelSpec:
     where = f"the {ENTRY_POINT_GROUP} entry point {name!r} ({point.value})"
     try:
         loaded = point.load()
-    except Exception as exc:  # the package's code: missing, broken
+    except (Exception, SystemExit) as exc:  # the package's code: missing, broken, sys.exit()
         raise UnknownKernelError(
             f"{where} gives no kernel ({type(exc).__name__}: {exc}); fix or uninstall "
             f"{getattr(point.dist, 'name', 'its package')}"
@@ -289,10 +289,13 @@ def _extra_kernel(module_name: str) -> KernelSpec:
     """The KERNEL of a module named in ACCEL_EXTRA_KERNELS; UnknownKernelError if there is none."""
     try:
         kernel = importlib.import_module(module_name).KERNEL
-    except Exception as exc:  # the user's module: missing, broken, or not a kernel
+    except (Exception, SystemExit) as exc:  # the user's module: missing, broken, sys.exit()
+        why = f"{type(exc).__name__}: {exc}"
+        if isinstance(exc, SystemExit):
+            why = f"it calls sys.exit({exc.code!r}) on import"
         raise UnknownKernelError(
             f"{EXTRA_KERNELS_ENV} names {module_name!r}, which gives no kernel "
-            f"({type(exc).__name__}: {exc}); fix or unset {EXTRA_KERNELS_ENV}"
+            f"({why}); fix or unset {EXTRA_KERNELS_ENV}"
         ) from None
     if not isinstance(kernel, KernelSpec):
         raise UnknownKernelError(

@@ -165,13 +165,14 @@ def store_option(args: argparse.Namespace) -> str | bool | None:
 
 
 def comma_list(text: str | None) -> list[str] | None:
-    """``"numpy, numba_cpu"`` -> ``["numpy", "numba_cpu"]``; None or "" is None (the default).
+    """``"numpy, numba_cpu"`` -> ``["numpy", "numba_cpu"]``; None (option not given) is None.
 
-    A list that names nothing (``","``, blanks) is a UsageError, not "all of them".
+    A list that names nothing (``""``, ``","``, blanks) is a UsageError, not "all of
+    them"; an item named twice counts once (``numpy,numpy`` runs numpy once).
     """
-    if not text:
+    if text is None:
         return None
     items = [item.strip() for item in text.split(",") if item.strip()]
     if not items:
         raise UsageError(f"expected a comma-separated list of at least one item, got {text!r}")
-    return items
+    return list(dict.fromkeys(items))

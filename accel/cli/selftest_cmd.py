@@ -27,6 +27,7 @@ from ..record import RunRecord
 from ..runner import DEFAULT_TIMEOUT_S, execute, make_request, resolve_kernel
 from ..tables import show
 from ..units import seconds
+from .options import comma_list
 
 SELFTEST_REPEATS = 3
 NOTHING_TESTED = 5
@@ -138,9 +139,10 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _chosen_kernels(names: str | None) -> list[KernelSpec]:
-    if not names:
+    chosen = comma_list(names)
+    if chosen is None:
         return all_kernels()
-    return [resolve_kernel(name.strip()) for name in names.split(",") if name.strip()]
+    return [resolve_kernel(name) for name in chosen]
 
 
 def _print_report(
