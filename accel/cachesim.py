@@ -42,6 +42,11 @@ from .hardware.valgrind import Simulator
 
 #: Timed calls in the simulated run: the counts are deterministic, a few calls suffice.
 SIMULATED_CALLS = 3
+#: About how much slower a call runs under the simulator than natively (measured here:
+#: 20 to 100 times), and the start-up (imports and compilation, uninstrumented) it adds.
+SLOWDOWN, START_S = 60.0, 5.0
+#: A simulated run expected to take longer than this says so on a terminal as it starts.
+ANNOUNCE_S = 10.0
 SHIM_SOURCE = Path(__file__).resolve().parent / "callgrind_shim.c"
 #: callgrind's events, in the order of its ``events:`` line.
 CALLGRIND_EVENTS = ("Ir", "Dr", "Dw", "I1mr", "D1mr", "D1mw", "ILmr", "DLmr", "DLmw")
@@ -181,7 +186,12 @@ class SimulatedPlan:
             f"--log-file={os.path.join(self.folder, 'valgrind.%p.log')}",
         ]
         if self.backend == "pypy":  # the kernel runs in the PyPy server, a JIT
-            command += ["--trace-children=yes", "--smc-check=all"]
+            # Only the server: the availability check (pypy -c ...) runs at full speed.
+            command += [
+                "--trace-children=yes",
+                "--trace-children-skip-by-arg=*python_implementation*",
+                "--smc-check=all",
+            ]
         return [*command, *worker]
 
     def environment(self) -> dict[str, str]:
@@ -207,6 +217,21 @@ class SimulatedPlan:
                 lines += [line.split("== ", 1)[-1] for line in handle.read().splitlines()]
         useful = [line for line in lines if line.strip() and "Copyright" not in line]
         return " | ".join(useful[-3:])[:400]
+
+    def announce(self, record: Any, stream: Any = None) -> None:
+        """On a terminal, say that a long simulated run starts and about how long it takes."""
+        stream = stream or sys.stderr
+        median = record.median_s or 0.0
+        guess = START_S + (record.first_call_s or 0.0) * 5 + (self.calls + 1) * median * SLOWDOWN
+        if guess < ANNOUNCE_S or not getattr(stream, "isatty", lambda: False)():
+            return
+        print(
+            f"counting {record.kernel} on {record.backend} under valgrind's cache simulator: "
+            f"{self.calls + 1} calls of {median:.3g} s, about {SLOWDOWN:.0f}x slower: "
+            f"roughly {guess:.0f} s",
+            file=stream,
+            flush=True,
+        )
 
     def notes(self, threads: int | None, device: str) -> list[str]:
         notes = []

@@ -237,7 +237,7 @@ def choose_source(source: str, events: Sequence[str]) -> tuple[str, str]:
     ``auto`` takes perf where it counts a requested hardware event, or where only
     software events (task-clock, page-faults) were asked for and perf counts them;
     otherwise valgrind's cache simulator, where it can run; otherwise perf, whose
-    probe then says what it cannot count.
+    probe then says what it cannot count (and the second value why the simulator cannot).
     """
     if source != "auto":
         return source, ""
@@ -250,7 +250,7 @@ def choose_source(source: str, events: Sequence[str]) -> tuple[str, str]:
 
     if simulator().usable:
         return "simulated", found.reason or "perf counts no hardware event here"
-    return "perf", ""
+    return "perf", simulator().reason
 
 
 def plan_counters(
@@ -263,7 +263,7 @@ def plan_counters(
     """Decide whether and how a run in ``folder`` is counted: perf's FIFOs, or the simulator."""
     if not enabled:
         return CounterPlan(events, "counters not requested (use --counters)")
-    chosen, _ = choose_source(source, events)
+    chosen, why_not_simulated = choose_source(source, events)
     if chosen == "simulated":
         from .cachesim import plan_simulated
 
@@ -273,7 +273,8 @@ def plan_counters(
         return plan
     found = probe(events)
     if not found.can_count:
-        return CounterPlan(events, found.reason)
+        also = f"; no simulated counts either: {why_not_simulated}" if why_not_simulated else ""
+        return CounterPlan(events, found.reason + also)
     plan = CounterPlan(events, "", found.perf, folder)
     try:
         os.mkfifo(plan.control)

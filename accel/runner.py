@@ -327,6 +327,7 @@ def _simulate(
     record_path = os.path.join(folder, "simulated-record.json")
     with open(spec_path, "w") as handle:
         json.dump(again.spec(), handle)
+    plan.announce(record)
     started = time.perf_counter()
     command = plan.wrap([*worker_command(), spec_path, record_path])
     simulated = _supervise(again, command, record_path, plan, folders)

@@ -19,6 +19,19 @@ fi
 say "installing accel with the torch, plot and dev extras (torch pinned to 2.13.0)"
 "$venv/bin/python" -m pip install "${pip_quiet[@]}" -e '.[torch,plot,dev]'
 
+# valgrind for simulated cache counters where the CPU cannot count (most VMs): install it
+# where this machine allows (Debian/Ubuntu as root); otherwise runs say why they have none.
+if ! command -v valgrind >/dev/null 2>&1 && [ -z "${ACCEL_VALGRIND:-}" ]; then
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+    say "installing valgrind with apt-get"
+    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq valgrind) \
+      >/dev/null || echo "apt-get could not install valgrind: counted runs will say so"
+  else
+    echo "valgrind is not installed and this machine cannot install it here:"
+    echo "  where perf cannot count either, counted runs say so with the command that fixes it."
+  fi
+fi
+
 # PyPy for the `pypy` backend: install it where this machine allows (Debian/Ubuntu as root),
 # then a PyPy virtual environment inside .venv with numpy, where the backend looks first.
 if ! command -v pypy3 >/dev/null 2>&1 && [ -z "${ACCEL_PYPY:-}" ]; then

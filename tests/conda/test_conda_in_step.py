@@ -44,6 +44,7 @@ CONDA_FORGE_NAMES: dict[str, str] = {
 
 WHY_PIP = "installs accel itself from this checkout (the pip: section)"
 WHY_C_COMPILER = "c_native compiles C kernels at run time; conda-forge's c-compiler sets $CC"
+WHY_VALGRIND = "simulated cache counters where the CPU cannot count (valgrind's cache simulator)"
 WHY_CUDA_VERSION = "keeps every CUDA package on CUDA 12, as cupy-cuda12x does on PyPI"
 WHY_NVCC = "the CUDA compiler and NVRTC that numba-cuda documents for conda environments"
 
@@ -70,7 +71,7 @@ ENVIRONMENTS = (
         CONDA / "environment.yml",
         groups=("dependencies", "torch", "plot", "dev"),
         renames={"torch": "pytorch-cpu"},
-        reasons={"pip": WHY_PIP, "c-compiler": WHY_C_COMPILER},
+        reasons={"pip": WHY_PIP, "c-compiler": WHY_C_COMPILER, "valgrind": WHY_VALGRIND},
     ),
     CondaFile(
         CONDA / "environment-cuda.yml",
@@ -79,6 +80,7 @@ ENVIRONMENTS = (
         reasons={
             "pip": WHY_PIP,
             "c-compiler": WHY_C_COMPILER,
+            "valgrind": WHY_VALGRIND,
             "cuda-version": WHY_CUDA_VERSION,
             "cuda-nvcc": WHY_NVCC,
             "cuda-nvrtc": WHY_NVCC,
