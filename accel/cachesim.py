@@ -16,8 +16,9 @@ times come from the first run, counts from this one, and the record says so.
 Valgrind runs one thread at a time and executes no AVX-512: a parallel backend's
 counts are its total work over all threads, NumPy and BLAS dispatch to their AVX2 code,
 and the C kernels are built for ``x86-64-v3`` for this run (``ACCEL_NATIVE_MARCH``).
-PyPy's JIT writes machine code as it runs, so the PyPy server runs with
-``--smc-check=all``. A GPU backend's counts are its host side only.
+For ``pypy`` the worker runs natively and only the PyPy server, where the kernel runs,
+starts under valgrind, with ``--smc-check=all`` since PyPy's JIT writes machine code as
+it runs. A GPU backend's counts are its host side only.
 
 ``RunRecord.counters`` then holds, beside perf's layout (``events``, ``per_call``)::
 
@@ -31,13 +32,14 @@ from __future__ import annotations
 
 import functools
 import glob
+import json
 import os
 import sys
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from .callgrind_region import DUMP_NAME, SHIM_ENV
+from .callgrind_region import DUMP_NAME, SERVER_PREFIX_ENV, SHIM_ENV
 from .hardware.valgrind import Simulator
 
 #: Timed calls in the simulated run: the counts are deterministic, a few calls suffice.
@@ -173,10 +175,10 @@ class SimulatedPlan:
         os.makedirs(self.folder, exist_ok=True)
         self.backend = backend
 
-    def wrap(self, worker: list[str]) -> list[str]:
-        """``worker`` under callgrind with this machine's caches, simulation off at start."""
+    def valgrind(self, *extra: str) -> list[str]:
+        """The valgrind command: callgrind, this machine's caches, simulation off at start."""
         assert self.simulator.path is not None
-        command = [
+        return [
             self.simulator.path,
             "--tool=callgrind",
             "--cache-sim=yes",
@@ -184,15 +186,12 @@ class SimulatedPlan:
             *self.simulator.options,
             f"--callgrind-out-file={os.path.join(self.folder, 'callgrind.out.%p')}",
             f"--log-file={os.path.join(self.folder, 'valgrind.%p.log')}",
+            *extra,
         ]
-        if self.backend == "pypy":  # the kernel runs in the PyPy server, a JIT
-            # Only the server: the availability check (pypy -c ...) runs at full speed.
-            command += [
-                "--trace-children=yes",
-                "--trace-children-skip-by-arg=*python_implementation*",
-                "--smc-check=all",
-            ]
-        return [*command, *worker]
+
+    def wrap(self, worker: list[str]) -> list[str]:
+        """``worker`` under valgrind; for pypy the worker alone (its server runs under it)."""
+        return worker if self.backend == "pypy" else [*self.valgrind(), *worker]
 
     def environment(self) -> dict[str, str]:
         from .kernels._native import MARCH_ENV
@@ -200,11 +199,14 @@ class SimulatedPlan:
         march = simulator_march()
         # OpenMP threads that wait sleep rather than spin: spinning is no work of the kernel,
         # yet under valgrind (one thread at a time) it would be counted.
-        return {
+        environment = {
             SHIM_ENV: self.shim,
             "OMP_WAIT_POLICY": "PASSIVE",
             **({MARCH_ENV: march} if march else {}),
         }
+        if self.backend == "pypy":  # the kernel runs in PyPy's server, a JIT writing code
+            environment[SERVER_PREFIX_ENV] = json.dumps(self.valgrind("--smc-check=all"))
+        return environment
 
     def worker_outcome(self, returncode: int | None, stderr: str) -> tuple[int | None, str]:
         return returncode, stderr

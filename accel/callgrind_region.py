@@ -22,9 +22,13 @@ BLAS dot product showed half its L1 misses); zero and dump cover every thread.
 
 import contextlib
 import ctypes
+import json
 import os
 
 SHIM_ENV = "ACCEL_CALLGRIND_SHIM"
+#: The valgrind command (a JSON list) a backend starts its kernel's process under, when
+#: the kernel runs in a process of its own (PyPy's server): the worker itself runs natively.
+SERVER_PREFIX_ENV = "ACCEL_CALLGRIND_SERVER"
 #: The dump's trigger name: the runner reads the dump files that carry it.
 DUMP_NAME = "timed"
 
@@ -32,6 +36,12 @@ DUMP_NAME = "timed"
 def active(environ=os.environ):
     """True when this process runs under the cache simulator with the shim to switch it."""
     return bool(environ.get(SHIM_ENV))
+
+
+def server_prefix(environ=os.environ):
+    """The command to start a kernel's own process under (valgrind), or [] when not simulated."""
+    text = environ.get(SERVER_PREFIX_ENV)
+    return list(json.loads(text)) if text and active(environ) else []
 
 
 @contextlib.contextmanager

@@ -78,8 +78,10 @@ class PyPyProcess:
 
     def __init__(self, interpreter: str) -> None:
         self.interpreter = interpreter
+        from ..callgrind_region import server_prefix
+
         self.proc = subprocess.Popen(
-            [interpreter, "-u", str(SERVER)],
+            [*server_prefix(), interpreter, "-u", str(SERVER)],
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             text=True,
