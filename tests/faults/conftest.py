@@ -82,3 +82,25 @@ def start_cli():
         if process.poll() is None:
             process.kill()
         process.communicate()
+
+
+@pytest.fixture
+def one_line_error(capsys):
+    """Run the CLI in this process; assert exit code 2 and a single 'accel: error:' line.
+
+    ``one_line_error(argv)`` -> that line.
+    """
+    from accel.cli import main
+
+    def run(argv: list[str]) -> str:
+        try:
+            code = main(argv)
+        except SystemExit as exit_:  # argparse's own refusals
+            code = exit_.code
+        err = capsys.readouterr().err
+        lines = err.strip().splitlines()
+        assert code == 2, err
+        assert len(lines) == 1 and lines[0].startswith("accel: error: "), err
+        return lines[0]
+
+    return run

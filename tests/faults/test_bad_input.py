@@ -15,7 +15,6 @@ import pytest
 
 import accel.runner
 import accel.selection
-from accel.cli import main
 from accel.record import RunRecord
 from accel.store import SCHEMA_VERSION, Store
 
@@ -29,19 +28,6 @@ def no_worker_may_start(monkeypatch):
 
     monkeypatch.setattr(accel.runner, "execute", tripwire)
     monkeypatch.setattr(accel.selection, "execute", tripwire)
-
-
-def _one_line_error(capsys, argv: list[str]) -> str:
-    """Run the CLI; assert exit code 2 and a single 'accel: error:' line; return it."""
-    try:
-        code = main(argv)
-    except SystemExit as exit_:  # argparse's own refusals
-        code = exit_.code
-    err = capsys.readouterr().err
-    lines = err.strip().splitlines()
-    assert code == 2, err
-    assert len(lines) == 1 and lines[0].startswith("accel: error: "), err
-    return lines[0]
 
 
 MEASURE = ["run", "julia", "--backend", "numpy"]
@@ -91,10 +77,10 @@ BAD_ARGUMENTS = {
 
 
 @pytest.mark.parametrize("case", list(BAD_ARGUMENTS))
-def test_a_bad_argument_is_one_line_exit_2_and_nothing_is_stored(case, capsys, tmp_path):
+def test_a_bad_argument_is_one_line_exit_2_and_nothing_is_stored(case, one_line_error, tmp_path):
     argv, message = BAD_ARGUMENTS[case]
     store = tmp_path / "results.sqlite"
-    line = _one_line_error(capsys, [*argv, "--store", str(store)])
+    line = one_line_error([*argv, "--store", str(store)])
     assert message in line
     assert not store.exists()
 
@@ -109,10 +95,10 @@ def _mem_available() -> int:
 
 @pytest.mark.parametrize("kernel, size, floor", [("julia", 200_000, 16), ("norm", 10**11, 8)])
 def test_an_absurd_size_is_refused_with_the_estimate_and_the_memory_available(
-    kernel, size, floor, capsys
+    kernel, size, floor, one_line_error
 ):
     """``floor``: bytes per element the inputs alone must take (complex128, float64)."""
-    line = _one_line_error(capsys, ["run", kernel, "--backend", "numpy", "--size", str(size)])
+    line = one_line_error(["run", kernel, "--backend", "numpy", "--size", str(size)])
     found = re.search(r"needs about ([\d,.]+) GiB; this machine has ([\d,.]+) GiB available", line)
     assert found, line
     needed, available = (float(x.replace(",", "")) * 2**30 for x in found.groups())
@@ -189,7 +175,7 @@ CASES = [(c, f) for c in WRITING_COMMANDS for f in STORE_FAULTS] + [
 
 @pytest.mark.parametrize("command, fault", CASES, ids=[f"{c}-{f}" for c, f in CASES])
 def test_a_store_path_that_cannot_be_used_is_one_line_exit_2_and_left_as_it_was(
-    command, fault, capsys, tmp_path, digest
+    command, fault, one_line_error, tmp_path, digest
 ):
     make, message = STORE_FAULTS[fault]
     store = make(tmp_path / "store")
@@ -202,6 +188,6 @@ def test_a_store_path_that_cannot_be_used_is_one_line_exit_2_and_left_as_it_was(
         a.replace("{export}", str(export))
         for a in {**WRITING_COMMANDS, **READING_COMMANDS}[command]
     ]
-    line = _one_line_error(capsys, [*argv, "--store", str(store)])
+    line = one_line_error([*argv, "--store", str(store)])
     assert str(store) in line and message in line
     assert (digest(store), store.exists(), store.is_dir() and sorted(store.iterdir())) == before

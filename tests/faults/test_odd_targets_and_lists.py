@@ -26,18 +26,6 @@ from accel.cli import main
 from accel.store import Store
 
 
-def _one_line_error(capsys, argv: list[str]) -> str:
-    try:
-        code = main(argv)
-    except SystemExit as exit_:
-        code = exit_.code
-    err = capsys.readouterr().err
-    lines = err.strip().splitlines()
-    assert code == 2, err
-    assert len(lines) == 1 and lines[0].startswith("accel: error: "), err
-    return lines[0]
-
-
 @pytest.fixture
 def counted_runs(monkeypatch):
     """The worker replaced by a stand-in that counts the runs it is asked for."""
@@ -69,16 +57,14 @@ def test_a_fifo_as_the_store_is_refused_at_once(tmp_path):
         assert "not a regular file" in done.stderr
 
 
-def test_a_device_as_the_store_is_refused_and_nothing_is_made_beside_it(tmp_path, capsys):
+def test_a_device_as_the_store_is_refused_and_nothing_is_made_beside_it(tmp_path, one_line_error):
     try:
         os.mknod(tmp_path / "null", 0o20666, os.makedev(1, 3))
     except PermissionError:
         pytest.skip("making a device node needs root (CAP_MKNOD)")
-    line = _one_line_error(capsys, ["history", "--store", str(tmp_path / "null")])
+    line = one_line_error(["history", "--store", str(tmp_path / "null")])
     assert "not a regular file" in line
-    line = _one_line_error(
-        capsys, ["run", "julia", "--backend", "numpy", "--store", str(tmp_path / "null")]
-    )
+    line = one_line_error(["run", "julia", "--backend", "numpy", "--store", str(tmp_path / "null")])
     assert sorted(p.name for p in tmp_path.iterdir()) == ["null"]  # no null-journal, no -wal
 
 
@@ -86,13 +72,13 @@ def test_a_device_as_the_store_is_refused_and_nothing_is_made_beside_it(tmp_path
 
 
 @pytest.mark.parametrize("command", ["compare", "sweep"])
-def test_an_empty_backend_list_is_refused_not_read_as_all(command, capsys, counted_runs):
+def test_an_empty_backend_list_is_refused_not_read_as_all(command, one_line_error, counted_runs):
     extra = ["--sizes", "8"] if command == "sweep" else ["--size", "8"]
-    _one_line_error(capsys, [command, "julia", "--backends", "", *extra, "--no-store"])
+    one_line_error([command, "julia", "--backends", "", *extra, "--no-store"])
     assert counted_runs == []
 
 
-def test_a_backend_named_three_times_runs_and_is_stored_once(tmp_path, capsys, counted_runs):
+def test_a_backend_named_three_times_runs_and_is_stored_once(tmp_path, counted_runs):
     store = tmp_path / "results.sqlite"
     argv = ["compare", "julia", "--backends", "numpy,numpy, numpy", "--size", "8"]
     assert main([*argv, "--store", str(store)]) == 0
@@ -101,18 +87,18 @@ def test_a_backend_named_three_times_runs_and_is_stored_once(tmp_path, capsys, c
         assert opened.count() == 1
 
 
-def test_selftest_with_a_kernel_list_that_names_nothing_is_refused(capsys, counted_runs):
-    assert "at least one item" in _one_line_error(capsys, ["selftest", "--kernels", ",,"])
+def test_selftest_with_a_kernel_list_that_names_nothing_is_refused(one_line_error, counted_runs):
+    assert "at least one item" in one_line_error(["selftest", "--kernels", ",,"])
     assert counted_runs == []
 
 
 @pytest.mark.parametrize("limit", ["100000000000000000000", str(2**63), "0", "-1"])
 def test_a_history_limit_out_of_range_is_a_usage_error_not_the_stores_fault(
-    tmp_path, capsys, limit
+    tmp_path, one_line_error, limit
 ):
     store = tmp_path / "results.sqlite"
     Store(store).close()
-    line = _one_line_error(capsys, ["history", "--limit", limit, "--store", str(store)])
+    line = one_line_error(["history", "--limit", limit, "--store", str(store)])
     assert "limit must be" in line and "move it aside" not in line
 
 
