@@ -260,10 +260,13 @@ def trust_cell(record: RunRecord) -> str:
 def trust_notes(records: Sequence[RunRecord]) -> list[str]:
     """One line per untrusted row (why, measured) and, where any row is disturbed, the
     one line that suggests measuring again."""
+    threads = len({r.threads for r in records}) > 1  # a scaling: say which thread count
+
+    def where(r: RunRecord) -> str:
+        return f"size {r.size}" + (f", {r.threads} threads" if threads else "")
+
     notes = [
-        f"trust: {r.backend} at size {r.size}: {r.trust}"
-        for r in records
-        if r.samples_s and r.trust
+        f"trust: {r.backend} at {where(r)}: {r.trust}" for r in records if r.samples_s and r.trust
     ]
     if any(r.disturbed for r in records):
         notes.append(

@@ -33,6 +33,7 @@ COMMANDS: tuple[str, ...] = (
     "compare_cmd",
     "hardware_cmd",
     "sweep_cmd",
+    "scaling_cmd",
     "select_cmd",
     "history_cmd",
     "export_cmd",
