@@ -76,11 +76,8 @@ def run(args: argparse.Namespace) -> int:
         draw_scaling(found, figures.local_machine(), args.plot)
         figures.announce(args.plot)
     if args.json:
-        document = {
-            "records": [r.to_dict() for r in records],
-            "fits": {s.backend: dataclasses.asdict(s.fit) if s.fit else None for s in found},
-        }
-        print(json.dumps(document, indent=2))
+        fits = {s.backend: dataclasses.asdict(s.fit) if s.fit else None for s in found}
+        print(json.dumps({"records": [r.to_dict() for r in records], "fits": fits}, indent=2))
         return 0
     first = records[0]
     print(
