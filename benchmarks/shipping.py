@@ -5,9 +5,8 @@ to a file in shared memory, read by PyPy into its lists) and of the result (``d2
 PyPy writes its lists to a file, NumPy reads it) and counts their bytes. A miss is set
 against its legs, each measured alone in the same run on the same bytes: CPython
 writing the file, PyPy turning it into lists (the server's own code, the first time
-in a fresh process as a run does), PyPy writing lists back, NumPy reading them. For
-complex inputs, the cost per element of building PyPy's complex objects is set against
-that of float64 elements, which PyPy's lists store unboxed.
+in a fresh process as a run does), PyPy writing lists back, NumPy mapping the file.
+For complex inputs, the cost per element is set against that of float64 elements.
 """
 
 from __future__ import annotations
@@ -23,7 +22,7 @@ from pathlib import Path
 
 import numpy as np
 
-from accel.backends.pypy import SERVER, find_pypy
+from accel.backends.pypy import SERVER, _mapped, find_pypy
 from accel.record import RunRecord
 
 from .rounds import Case, failure
@@ -71,7 +70,7 @@ class Legs:
     write_s: float  # CPython writes the inputs to a new shared-memory file
     decode_s: float  # PyPy reads them into lists
     encode_s: float  # PyPy writes its lists to a new file
-    read_s: float  # NumPy reads that file
+    read_s: float  # NumPy maps that file (copy-on-write), as the backend does
     decode_best_s: float
     encode_best_s: float
 
@@ -85,7 +84,7 @@ class Legs:
             first, second = f"CPython writes the {size}", "PyPy turns them into lists"
             first_s, second_s = self.write_s, self.decode_s
         else:
-            first, second = f"PyPy writes its lists of {size}", "NumPy reads them"
+            first, second = f"PyPy writes its lists of {size}", "NumPy maps them"
             first_s, second_s = self.encode_s, self.read_s
         text = (
             f"alone, {first} at {self.gbs(first_s):.2f} GB/s and {second} at "
@@ -136,7 +135,7 @@ def measure_legs(rows: int, cols: int) -> Legs | None:
             return None
         pypy = json.loads(done.stdout.strip().splitlines()[-1])
         out = os.path.join(where, "legs_out.bin")
-        read_s = _least(lambda: np.fromfile(out, dtype=np.float64))
+        read_s = _least(lambda: _mapped(out, np.float64))
     decode, encode = pypy["decode_s"], pypy["encode_s"]
     return Legs(grid.nbytes, write_s, decode[0], encode[0], read_s, min(decode), min(encode))
 

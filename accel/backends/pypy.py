@@ -2,7 +2,9 @@
 
 The "device" is a PyPy process (see ``accel/pypy_server.py``). Inputs are shipped to
 it as raw bytes through a file in shared memory, results come back the same way,
-and that shipping is timed as host-to-device and device-to-host transfer. The
+and that shipping is timed as host-to-device and device-to-host transfer. A result
+file is mapped into NumPy (copy-on-write), not read into a second copy: its pages
+already are host memory. The
 kernel itself is timed inside PyPy, so the timings hold no inter-process latency.
 
 The interpreter is, in order: ``$ACCEL_PYPY``; the PyPy environment that the
@@ -14,6 +16,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import mmap
 import os
 import shutil
 import subprocess
@@ -151,6 +154,7 @@ class PyPyBackend(Backend):
         self.process: PyPyProcess | None = None
         self.info: dict[str, str] = {}
         self.simulate_next = False
+        self.outputs = 0
 
     def _check_available(self) -> Availability:
         interpreter, origin = find_pypy()
@@ -239,7 +243,8 @@ class PyPyBackend(Backend):
 
     def from_device(self, output: Any) -> Any:
         assert self.process is not None
-        path = self.process.path("output.bin")
+        self.outputs += 1  # a new file each time: an earlier result may still map its own
+        path = self.process.path(f"output-{self.outputs}.bin")
         described = self.process.request(op="output", file=path)["output"]
         if described["kind"] == "none":
             return None
@@ -247,7 +252,7 @@ class PyPyBackend(Backend):
             value = described["value"]
             return complex(*value) if described.get("complex") else value
         dtype = {"q": np.int64, "d": np.float64}[described["typecode"]]
-        data = np.fromfile(path, dtype=dtype)
+        data = _mapped(path, dtype)
         if described["complex"]:
             data = data.view(np.complex128)
         return data.reshape(described["shape"])
@@ -256,6 +261,20 @@ class PyPyBackend(Backend):
         if self.process is not None:
             self.process.close()
             self.process = None
+
+
+def _mapped(path: str, dtype: Any) -> np.ndarray:
+    """The file's bytes as a writable 1-D array, mapped copy-on-write rather than read.
+
+    The mapping outlives the file (the folder is removed at close), as an unlinked
+    file's pages stay while mapped.
+    """
+    size = os.path.getsize(path)
+    if size == 0:
+        return np.empty(0, dtype=dtype)
+    with open(path, "rb") as handle:
+        mapped = mmap.mmap(handle.fileno(), size, access=mmap.ACCESS_COPY)
+    return np.frombuffer(mapped, dtype=dtype)
 
 
 BACKEND = PyPyBackend

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import array as std_array
 import types
 
 import numpy as np
@@ -33,15 +34,39 @@ def _item(array: np.ndarray, offset: int = 0) -> dict:
     }
 
 
+def _lists(value):
+    """``value`` with every ``array.array`` row turned into a list, for comparison."""
+    if isinstance(value, (list, std_array.array, server.ComplexPoints)):
+        return [_lists(inner) for inner in value]
+    return value
+
+
 @pytest.mark.parametrize("name", list(ARRAYS))
-def test_decoding_gives_the_nested_lists_numpy_would(name, tmp_path):
+def test_decoding_gives_the_nested_sequences_numpy_would(name, tmp_path):
     array = ARRAYS[name]
     path = tmp_path / "inputs.bin"
     padding = b"\0" * 24  # the array starts at an offset, as the second input would
     path.write_bytes(padding + array.tobytes())
     with open(path, "rb", buffering=0) as handle:
         decoded = server._decode(_item(array, len(padding)), handle)
-    assert decoded == array.tolist()
+    assert _lists(decoded) == array.tolist()
+    # real rows are lists; complex rows hand out Python complex numbers as they are read
+    rows = decoded if array.ndim == 1 else decoded[-1] if array.ndim == 2 else decoded[-1][-1]
+    if array.dtype.kind == "c":
+        assert isinstance(rows, server.ComplexPoints) and all(type(z) is complex for z in rows)
+    else:
+        assert isinstance(rows, list)
+
+
+def test_complex_points_behave_as_the_list_of_complex_numbers_they_stand_for():
+    values = ARRAYS["complex128 1-D"]
+    points = server.ComplexPoints(std_array.array("d", values.view(np.float64)))
+    expected = values.tolist()
+    assert len(points) == len(expected) and list(points) == expected
+    assert [points[i] for i in range(-len(points), len(points))] == expected + expected
+    assert points[1:5:2] == expected[1:5:2] and points == expected
+    with pytest.raises(IndexError):
+        points[len(points)]
 
 
 class _TrickleFile:
@@ -65,7 +90,7 @@ def test_short_reads_are_finished_and_a_truncated_file_is_an_error(tmp_path):
     path = tmp_path / "inputs.bin"
     path.write_bytes(array.tobytes())
     with open(path, "rb", buffering=0) as handle:
-        assert server._decode(_item(array), _TrickleFile(handle)) == array.tolist()
+        assert _lists(server._decode(_item(array), _TrickleFile(handle))) == array.tolist()
     path.write_bytes(array.tobytes()[:-12])
     with open(path, "rb", buffering=0) as handle, pytest.raises(ValueError, match="12 bytes early"):
         server._decode(_item(array), handle)
