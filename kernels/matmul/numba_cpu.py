@@ -5,6 +5,8 @@ this is the loop Numba itself compiles. The innermost loop runs along a row of B
 a row of C (unit stride, so LLVM vectorises it), adding a[i, k] * b[k, :] to c[i, :].
 Blocking keeps a K_BLOCK x J_BLOCK panel of B in the L2 cache while every row of A
 passes over it, and the slice of c[i, :] being updated in the L1 cache.
+``fastmath={"contract"}`` lets LLVM fuse the multiply and the add into one FMA (nothing
+else): exact either way for the kernel's whole-number inputs, and half the instructions.
 """
 
 import numpy as np
@@ -17,7 +19,7 @@ K_BLOCK = 128
 J_BLOCK = 512
 
 
-@njit(nogil=True)
+@njit(nogil=True, fastmath={"contract"})
 def multiply_rows(a, b, c, first_row, last_row):
     """Add rows ``first_row`` .. ``last_row - 1`` of ``a @ b`` into ``c``."""
     inner, columns = b.shape
