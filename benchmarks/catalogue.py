@@ -16,7 +16,7 @@ from dataclasses import dataclass, field, replace
 
 from accel.record import RunRecord
 
-from . import figures, gpu, shipping
+from . import figures, gpu, load, shipping
 from .harness_costs import EMPTY_KERNEL, fastest_call_cost, import_cost
 from .roofs import Roofs
 from .rounds import Case, best, failure
@@ -424,6 +424,59 @@ def _fastest_benchmark() -> Benchmark:
     return Benchmark(target, evaluate)
 
 
+def _load_benchmarks() -> list[Benchmark]:
+    """A parallel backend on a busy machine slows down; it does not collapse (issue 18)."""
+    slowdown = Target(
+        "load.torch_cpu_slowdown",
+        f"torch_cpu on julia S with {load.SPINNERS} spinning processes takes at most 3x "
+        "its quiet time",
+        3.0,
+        "lower",
+        "x",
+    )
+    against_python = Target(
+        "load.torch_cpu_vs_python",
+        f"torch_cpu on julia S with {load.SPINNERS} spinning processes stays faster than "
+        "python under the same load",
+        1.0,
+        "lower",
+        "x",
+    )
+    measured: dict[str, load.LoadFigures] = {}
+
+    def figures_() -> load.LoadFigures:
+        if "load" not in measured:
+            measured["load"] = load.measure_load()
+        return measured["load"]
+
+    def verdict(target: Target, value: float | None, found: load.LoadFigures) -> Result:
+        method = (
+            f"best of {found.rounds} rounds each: torch_cpu quiet, then torch_cpu and python "
+            f"while {load.SPINNERS} processes spin (benchmarks/load.py)"
+        )
+        if value is None:
+            return not_measurable(target, "a run failed", method=method)
+        figures = {
+            name: record.median_s
+            for name, record in (
+                ("torch_quiet_s", found.quiet),
+                ("torch_loaded_s", found.loaded),
+                ("python_loaded_s", found.python_loaded),
+            )
+            if record is not None
+        }
+        why = "" if found.loaded.disturbed is None else f"loaded run: {found.loaded.disturbed}"
+        return judge(target, value, method=method, figures=figures, why=why)
+
+    return [
+        Benchmark(slowdown, lambda ctx: verdict(slowdown, figures_().slowdown, figures_())),
+        Benchmark(
+            against_python,
+            lambda ctx: verdict(against_python, figures_().against_python, figures_()),
+        ),
+    ]
+
+
 def _gpu(p: Plan) -> list[Benchmark]:
     found = []
     for backend, pinned in ((b, pinned) for pinned in (False, True) for b in GPU_BACKENDS):
@@ -492,6 +545,7 @@ def catalogue(p: Plan) -> list[Benchmark]:
         *_roofs(p),
         *_pypy(p),
         *_libraries(p),
+        *_load_benchmarks(),
         *_gpu(p),
     ]
 
