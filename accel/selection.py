@@ -395,6 +395,30 @@ class Selected:
         return [run.record for estimate in self.ranking for run in estimate.runs]
 
     @property
+    def unclean(self) -> dict[str, str]:
+        """Backend -> why its evidence is not clean (a disturbed run, with the measured
+        reason); empty where every run behind the ranking ran undisturbed."""
+        found: dict[str, str] = {}
+        for estimate in self.ranking:
+            for run in estimate.runs:
+                if run.record.disturbed:
+                    found.setdefault(
+                        estimate.backend, f"run {run.id} disturbed: {run.record.disturbed}"
+                    )
+        return found
+
+    @property
+    def evidence_note(self) -> str:
+        """One line: the evidence was clean, or which backends had no clean run."""
+        unclean = self.unclean
+        if not unclean:
+            return "evidence: every run behind the ranking ran undisturbed"
+        return (
+            f"no clean evidence for {', '.join(unclean)} (only disturbed runs): "
+            "measure again on a quieter machine with refresh=True (--refresh)"
+        )
+
+    @property
     def metric(self) -> str:
         return "median kernel time" if self.data_on_device else "end-to-end time"
 

@@ -77,6 +77,9 @@ def run(args: argparse.Namespace) -> int:
     if selected.measured:
         print(f"measured now and stored: {', '.join(selected.measured)}")
     print(f"crossovers: {describe_crossovers(found)}")
+    print(selected.evidence_note)
+    for backend, reason in selected.unclean.items():
+        print(f"  {backend}: {reason}")
     return 0
 
 
@@ -100,5 +103,6 @@ def _as_json(selected: Selected, found) -> dict:
         ],
         "excluded": selected.excluded,
         "measured": selected.measured,
+        "unclean": selected.unclean,
         "crossovers": crossover_json(found),
     }

@@ -58,3 +58,26 @@ def test_a_run_under_spinners_is_flagged_disturbed() -> None:
     assert record.disturbed.startswith("got ")
     contention_figures = record.process["contention"]
     assert contention_figures["cores_asked"] > contention_figures["cores_got"]
+
+
+def test_selection_says_when_it_had_no_clean_evidence() -> None:
+    from accel.kernels import get_kernel
+
+    from accel.record import RunRecord
+    from accel.selection import Estimate, Selected
+    from accel.store import StoredRun
+
+    def stored(run_id: int, backend: str, disturbed: str | None) -> StoredRun:
+        record = RunRecord(kernel="julia", backend=backend, size=200, dtype="complex128",
+                           status="ok", samples_s=[0.01] * 5, disturbed=disturbed)  # fmt: skip
+        return StoredRun(run_id, "v", "2026-01-01", record)
+
+    def selected(*runs: StoredRun) -> Selected:
+        ranking = [Estimate(r.record.backend, 0.01 * (i + 1), (r,)) for i, r in enumerate(runs)]
+        return Selected(get_kernel("julia"), 200, "complex128", 2, ranking, {}, [], False)
+
+    clean = selected(stored(1, "numba_cpu", None), stored(2, "numpy", None))
+    assert clean.unclean == {} and clean.evidence_note.startswith("evidence: every run")
+    busy = selected(stored(1, "numba_cpu", None), stored(2, "numpy", "got 0.3 of the 1.00 cores"))
+    assert busy.unclean == {"numpy": "run 2 disturbed: got 0.3 of the 1.00 cores"}
+    assert busy.evidence_note.startswith("no clean evidence for numpy")
