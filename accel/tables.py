@@ -263,7 +263,8 @@ def trust_notes(records: Sequence[RunRecord]) -> list[str]:
     threads = len({r.threads for r in records}) > 1  # a scaling: say which thread count
 
     def where(r: RunRecord) -> str:
-        return f"size {r.size}" + (f", {r.threads} threads" if threads else "")
+        many = "s" if r.threads != 1 else ""
+        return f"size {r.size}" + (f", {r.threads} thread{many}" if threads else "")
 
     notes = [
         f"trust: {r.backend} at {where(r)}: {r.trust}" for r in records if r.samples_s and r.trust

@@ -70,15 +70,20 @@ def run(args: argparse.Namespace) -> int:
             measured_runs(kernel.name, backends, [None], store=store_option(args), **options)
         )
     found = scalings(records)
+    if args.json:
+        fits = {s.backend: dataclasses.asdict(s.fit) if s.fit else None for s in found}
+        print(json.dumps({"records": [r.to_dict() for r in records], "fits": fits}, indent=2))
+    else:
+        _print_table(records, found, counts)
     if args.plot:
         from ..plots.scaling_plot import draw_scaling
 
         draw_scaling(found, figures.local_machine(), args.plot)
         figures.announce(args.plot)
-    if args.json:
-        fits = {s.backend: dataclasses.asdict(s.fit) if s.fit else None for s in found}
-        print(json.dumps({"records": [r.to_dict() for r in records], "fits": fits}, indent=2))
-        return 0
+    return 0 if all(r.status in ("ok", "unavailable") for r in records) else 1
+
+
+def _print_table(records: list, found: list[Scaling], counts: list[int]) -> None:
     first = records[0]
     print(
         f"{first.kernel} scaling: size {first.size}, {first.dtype}; median ± its 95% interval "
@@ -91,7 +96,6 @@ def run(args: argparse.Namespace) -> int:
     for r in records:
         if r.status not in ("ok", "unavailable"):
             print(f"  {r.backend} on {r.threads} threads: {r.status}: {r.reason}")
-    return 0 if all(r.status in ("ok", "unavailable") for r in records) else 1
 
 
 def _rows(found: list[Scaling], counts: list[int]) -> tuple[list[str], list[list[str]]]:
