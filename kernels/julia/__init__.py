@@ -37,8 +37,9 @@ DTYPE_ALIASES = {"float64": "complex128", "float32": "complex64"}
 MEAN_ITERATIONS = BOOK_CHECKSUM / BOOK_WIDTH**2
 FLOPS_PER_ITERATION = 8  # z*z (3 mul, 2 add) + c (2) + |z|^2 < 4 on the same squares (1)
 #: Named implementations that are not the module of any backend: the book's ``abs(z) < 2``
-#: Numba loop, beside the expanded loop that serves ``numba_cpu``.
-VARIANTS: dict[str, str] = {"numba_abs": "numba_abs"}
+#: Numba loop and its whole-grid NumPy loop, beside the expanded ones that serve
+#: ``numba_cpu`` and ``numpy``.
+VARIANTS: dict[str, str] = {"numba_abs": "numba_abs", "numpy_abs": "numpy_abs"}
 
 
 def _axis(start: float, step: float, count: int) -> list[float]:

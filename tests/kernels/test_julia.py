@@ -121,3 +121,14 @@ def test_cuda_c_iteration_run_on_the_host_counts_exactly_the_reference(host_prog
     )
     counts = np.array(run.stdout.split(), dtype=np.int64)
     np.testing.assert_array_equal(counts, JULIA.reference(inputs))
+
+
+@pytest.mark.parametrize("dtype", ["complex128", "complex64"])
+def test_vectorised_numpy_and_torch_count_as_the_scalar_loop_across_chunks(dtype):
+    """250,000 points: four chunks of 64 Ki; complex64 stays single precision, as Numba's."""
+    torch = pytest.importorskip("torch")
+    inputs = JULIA.make_inputs(500, dtype)
+    scalar = _module("numba_cpu").compute(**inputs)
+    np.testing.assert_array_equal(_module("numpy_impl").compute(**inputs), scalar)
+    on_torch = _module("torch_impl").compute(torch.from_numpy(inputs["zs"]), inputs["c"], 300)
+    np.testing.assert_array_equal(on_torch.numpy(), scalar)
