@@ -130,6 +130,9 @@ class RunRecord:
     counters: dict[str, Any] | None = None
     counters_reason: str = ""
     process: dict[str, Any] | None = None
+    #: A GPU run's device state through NVML, "before" and "after" the timed calls:
+    #: temperature, SM clock, throttle reasons, other processes (None without NVML).
+    gpu_state: dict[str, Any] | None = None
     #: None for a clean run, else why its timings cannot be trusted, measured
     #: (:mod:`accel.disturbance`): "got 0.41 of the 2.00 cores its threads asked for ...".
     disturbed: str | None = None

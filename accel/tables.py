@@ -355,9 +355,9 @@ def ranking_note(records: Sequence[RunRecord], resident: bool = False) -> str | 
 
 def on_gpu(record: RunRecord) -> bool:
     """Whether the record's backend runs on a CUDA device (False for unknown names)."""
-    from .backends import BACKEND_NAMES, get_backend
+    from .backends import runs_on_gpu
 
-    return record.backend in BACKEND_NAMES and get_backend(record.backend).device == "cuda"
+    return runs_on_gpu(record.backend)
 
 
 def counter_rows(

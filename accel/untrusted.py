@@ -139,6 +139,7 @@ _FIELD_TYPES: dict[str, tuple[type, ...]] = {
     "process": (dict, type(None)),
     "disturbed": (str, type(None)),
     "pools": (dict, type(None)),
+    "gpu_state": (dict, type(None)),
 }
 #: Shape of a counted event in ``counters["events"]`` (see accel.counters).
 _EVENT_NUMBERS = ("value", "fraction", "per_call")
@@ -215,6 +216,11 @@ def _check_transfer(record: RunRecord) -> None:
             raise ValueError(f"transfer.{name} must be a whole number of bytes, got {value!r:.40}")
     if transfer.pinned is not None and not isinstance(transfer.pinned, bool):
         raise ValueError("transfer.pinned must be true, false or null")
+    seconds(transfer.h2d_wall_s, "transfer.h2d_wall_s", optional=True)
+    seconds(transfer.d2h_wall_s, "transfer.d2h_wall_s", optional=True)
+    for name in ("clock", "includes"):
+        if not isinstance(getattr(transfer, name), str):
+            raise ValueError(f"transfer.{name} must be text")
 
 
 def _check_counters(counters: dict[str, Any] | None) -> None:

@@ -88,6 +88,7 @@ def execute(spec: dict[str, Any]) -> RunRecord:
         record.warmups = policy.warmups(record.first_call_s)
         warm, output = phases.run("warmup", backend.time_calls, call, record.warmups)
         repeats = policy.count(warm[-1] if warm else record.first_call_s)
+        gpu_before = _gpu_state(backend)
         # Counters (under perf, or valgrind's cache simulator in a run of its own) and
         # process figures cover these calls and nothing else.
         with (
@@ -98,6 +99,9 @@ def execute(spec: dict[str, Any]) -> RunRecord:
         ):
             record.samples_s, output = phases.run("timed", backend.time_calls, call, repeats)
         record.process, record.counters_reason = usage.figures, counted.problem
+        gpu_after = _gpu_state(backend)
+        if gpu_before is not None or gpu_after is not None:
+            record.gpu_state = {"before": gpu_before, "after": gpu_after}
         record.process["contention"] = load.figures
         record.disturbed = load.disturbed
         record.pools = {**pools_in_use(), **({"problems": pool_problems} if pool_problems else {})}
@@ -132,6 +136,19 @@ def execute(spec: dict[str, Any]) -> RunRecord:
     record.wall_s = time.perf_counter() - started
     record.versions = _versions(backend)
     return record
+
+
+def _gpu_state(backend) -> dict[str, Any] | None:
+    """The GPU's temperature, clocks, throttle reasons and processes now (NVML), for a
+    GPU backend; None for the others and where NVML cannot be asked."""
+    if backend.device != "cuda":
+        return None
+    from dataclasses import asdict
+
+    from .hardware.gpu import device_state
+
+    state = device_state()
+    return None if state is None else asdict(state)
 
 
 def _transfer(backend, times: dict[str, float], host_inputs, host_output) -> Transfer:

@@ -524,7 +524,9 @@ def _gpu(p: Plan) -> list[Benchmark]:
                 ctx.of(c),
                 GPU_BACKENDS,
                 roof=roof,
-                roof_reason=roofs.reasons.get("gpu_memory", "no device roof"),
+                roof_reason=roofs.reasons.get(
+                    "gpu_memory" if q == "bytes" else "gpu_peak", "no device roof"
+                ),
                 quantity=q,
                 roof_label=f"the device's {n}",
             )

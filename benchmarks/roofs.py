@@ -81,10 +81,7 @@ except Exception as exc:
 sys.stdout.write(json.dumps({"report": report.to_dict(), "capacity": capacity,
                              "capacity_threads": threads, "capacity_reason": why}))
 """
-NO_DEVICE_MEMORY = (
-    "the hardware probe measures host<->device copies but not device-memory bandwidth "
-    "or a device flop rate"
-)
+NO_DEVICE_MEMORY = "the hardware probe measured no device-memory bandwidth or device flop rate"
 
 
 @dataclass(frozen=True)
@@ -159,8 +156,12 @@ def roofs_from_report(report: HardwareReport) -> Roofs:
     if peak is None:
         reasons["peak"] = measured_reasons.get("flops", "no float64 flop rate")
     devices = report.gpu.devices
+    device_rates = {d.name: d for d in measured.device} if measured is not None else {}
     if devices:
-        reasons["gpu_memory"] = NO_DEVICE_MEMORY
+        if "copy" not in device_rates:
+            reasons["gpu_memory"] = measured_reasons.get("device", NO_DEVICE_MEMORY)
+        if "matmul float64" not in device_rates:
+            reasons["gpu_peak"] = measured_reasons.get("device", NO_DEVICE_MEMORY)
         if not transfers:
             reasons["copies"] = measured_reasons.get("transfers", "no host<->device figure")
     else:
@@ -175,6 +176,10 @@ def roofs_from_report(report: HardwareReport) -> Roofs:
         peak_gflops=peak.best_gflops if peak else None,
         peak_method=f"{peak.name}, {peak.threads}" if peak else "",
         gpu_name=(devices[0].name or "GPU 0") if devices else None,
+        gpu_memory_gbs=device_rates["copy"].best if "copy" in device_rates else None,
+        gpu_peak_gflops=(
+            device_rates["matmul float64"].best if "matmul float64" in device_rates else None
+        ),
         copies=tuple(
             CopyFigure(t.direction, t.host_memory, t.size_bytes, t.median_gbs, t.best_gbs)
             for t in transfers
@@ -234,6 +239,11 @@ def best_roofs(rounds: Sequence[Roofs]) -> Roofs:
     for key, present in (("triad", triad.triad_gbs), ("peak", peak.peak_gflops)):
         if present is not None:
             reasons.pop(key, None)
+    gpu_memory = _most([r.gpu_memory_gbs for r in rounds])
+    gpu_peak = _most([r.gpu_peak_gflops for r in rounds])
+    for key, present in (("gpu_memory", gpu_memory), ("gpu_peak", gpu_peak)):
+        if present is not None:
+            reasons.pop(key, None)
     capacity = _most([r.parallel_capacity for r in rounds])
     if capacity is not None:
         reasons.pop("capacity", None)
@@ -245,6 +255,8 @@ def best_roofs(rounds: Sequence[Roofs]) -> Roofs:
         triad_array_bytes=triad.triad_array_bytes,
         peak_gflops=peak.peak_gflops,
         peak_method=peak.peak_method,
+        gpu_memory_gbs=gpu_memory,
+        gpu_peak_gflops=gpu_peak,
         parallel_capacity=capacity,
         capacity_threads=max((r.capacity_threads or 0 for r in rounds), default=0) or None,
         copies=tuple(copies.values()),

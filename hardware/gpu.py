@@ -1,5 +1,11 @@
 """NVIDIA GPUs via NVML (nvidia-ml-py), with ``nvidia-smi --query-gpu`` as fallback.
 
+Beside what a GPU is (model, memory, clocks, PCIe link, rated memory bandwidth), NVML
+says what decides whether a figure taken on it can be trusted, as ``nvidia-smi -q``
+shows it: ECC and MIG mode, persistence and compute mode, the NUMA node it hangs off,
+NVLink, and its state now (temperature, clock-throttle reasons, other processes and
+their memory; :func:`device_state`, read before and after each GPU run).
+
 When there is no GPU the report says why, in words a person can act on:
 nvidia-ml-py not installed, NVML library missing (no driver), driver not
 loaded, no device, nvidia-smi not on PATH.
@@ -14,7 +20,7 @@ import re
 from collections.abc import Callable
 from typing import Any
 
-from .report import GpuDevice, GpuInfo, PcieLink
+from .report import GpuDevice, GpuInfo, GpuProcess, GpuState, PcieLink
 from .sysread import run, under
 
 # PCIe generation -> (GT/s per lane, payload fraction of the line code).
@@ -48,6 +54,115 @@ NVIDIA_SMI_FIELDS = [
     "pcie.link.width.current",
     "pcie.link.width.max",
 ]
+
+
+#: NVML's clock-event (throttle) reason bits, named as nvidia-smi -q names them.
+THROTTLE_REASONS: dict[int, str] = {
+    0x1: "gpu_idle",
+    0x2: "applications_clocks_setting",
+    0x4: "sw_power_cap",
+    0x8: "hw_slowdown",
+    0x10: "sync_boost",
+    0x20: "sw_thermal_slowdown",
+    0x40: "hw_thermal_slowdown",
+    0x80: "hw_power_brake_slowdown",
+    0x100: "display_clock_setting",
+}
+#: Reasons that mean a figure was taken below the GPU's clocks (idle is not one).
+SLOWING_REASONS = frozenset(
+    ["sw_power_cap", "hw_slowdown", "sw_thermal_slowdown", "hw_thermal_slowdown",
+     "hw_power_brake_slowdown"]
+)  # fmt: skip
+COMPUTE_MODES = {0: "Default", 1: "Exclusive_Thread", 2: "Prohibited", 3: "Exclusive_Process"}
+NVLINK_MAX_LINKS = 18  # NVML_NVLINK_MAX_LINKS
+NVML_TEMPERATURE_GPU = 0
+
+
+def throttle_reason_names(mask: int) -> list[str]:
+    """The names of the reasons set in NVML's bit mask; unknown bits by value.
+
+    >>> throttle_reason_names(0x4 | 0x20)
+    ['sw_power_cap', 'sw_thermal_slowdown']
+    """
+    names = [name for bit, name in THROTTLE_REASONS.items() if mask & bit]
+    unknown = mask & ~sum(THROTTLE_REASONS)
+    return names + ([f"unknown_0x{unknown:x}"] if unknown else [])
+
+
+def memory_rated_gbs(memory_clock_mhz: float | None, bus_width_bits: int | None) -> float | None:
+    """Rated memory bandwidth in GB/s: two transfers per memory clock over the bus.
+
+    NVML's memory clock for GDDR and HBM is half the transfer rate:
+    RTX 4090, 10501 MHz x 2 x 384 bits / 8 = 1008 GB/s; A100 40GB, 1215 MHz x 2 x 5120 / 8
+    = 1555 GB/s (both the rated figures).
+
+    >>> round(memory_rated_gbs(10501, 384))
+    1008
+    """
+    if not memory_clock_mhz or not bus_width_bits:
+        return None
+    return memory_clock_mhz * 1e6 * 2 * bus_width_bits / 8 / 1e9
+
+
+def _enabled(value: Any) -> str | None:
+    if value is None:
+        return None
+    return "enabled" if int(value) else "disabled"
+
+
+def nvml_state(nvml: Any, handle: Any) -> GpuState:
+    """Temperature, SM clock, throttle reasons and the processes on the device, now."""
+    state = GpuState()
+
+    def ask(field: str, call: Callable[[], Any]) -> Any:
+        try:
+            return call()
+        except Exception as exc:
+            state.reasons[field] = f"NVML: {exc}"
+            return None
+
+    temperature = ask(
+        "temperature_c", lambda: nvml.nvmlDeviceGetTemperature(handle, NVML_TEMPERATURE_GPU)
+    )
+    state.temperature_c = float(temperature) if temperature is not None else None
+    clock = ask("sm_clock_mhz", lambda: nvml.nvmlDeviceGetClockInfo(handle, nvml.NVML_CLOCK_SM))
+    state.sm_clock_mhz = float(clock) if clock is not None else None
+    reasons = getattr(nvml, "nvmlDeviceGetCurrentClocksEventReasons", None) or getattr(
+        nvml, "nvmlDeviceGetCurrentClocksThrottleReasons", None
+    )
+    mask = ask("throttle_reasons", lambda: reasons(handle))  # type: ignore[misc]
+    state.throttle_reasons = throttle_reason_names(int(mask)) if mask is not None else []
+    running = ask("processes", lambda: nvml.nvmlDeviceGetComputeRunningProcesses(handle))
+    for process in running or []:
+        pid = int(process.pid)
+        name = None
+        with contextlib.suppress(Exception):
+            raw = nvml.nvmlSystemGetProcessName(pid)
+            name = raw.decode() if isinstance(raw, bytes) else str(raw)
+        used = getattr(process, "usedGpuMemory", None)
+        state.processes.append(GpuProcess(pid, name, int(used) if used is not None else None))
+    return state
+
+
+def device_state(index: int = 0, nvml: Any = None) -> GpuState | None:
+    """GPU ``index``'s state now through NVML (for the record of a GPU run, before and
+    after it), or None where NVML cannot be asked."""
+    if nvml is None:
+        try:
+            import pynvml as nvml
+        except ImportError:
+            return None
+    try:
+        nvml.nvmlInit()
+    except Exception:
+        return None
+    try:
+        return nvml_state(nvml, nvml.nvmlDeviceGetHandleByIndex(index))
+    except Exception:
+        return None
+    finally:
+        with contextlib.suppress(Exception):
+            nvml.nvmlShutdown()
 
 
 def pcie_bandwidth_gbs(generation: int | None, width: int | None) -> float | None:
@@ -152,7 +267,7 @@ def parse_nvidia_smi_cuda_version(text: str) -> str | None:
     return match.group(1) if match else None
 
 
-def nvml_device(nvml: Any, index: int) -> GpuDevice:
+def nvml_device(nvml: Any, index: int, root: str = "/") -> GpuDevice:
     """One GpuDevice from NVML; each failed query leaves its field unknown with NVML's message."""
     dev = GpuDevice(index=index)
     handle = nvml.nvmlDeviceGetHandleByIndex(index)
@@ -185,16 +300,70 @@ def nvml_device(nvml: Any, index: int) -> GpuDevice:
     dev.sm_count = sm_count_from_cores(cores, dev.compute_capability)
     if dev.sm_count is None:
         dev.reasons.setdefault("sm_count", "NVML core count or compute capability unknown")
-    dev.pcie = make_pcie_link(
+    dev.pcie = nvml_pcie_link(nvml, handle, ask)
+    bus = ask("memory_bus_width_bits", lambda: nvml.nvmlDeviceGetMemoryBusWidth(handle))
+    dev.memory_bus_width_bits = int(bus) if bus else None
+    dev.memory_rated_gbs = memory_rated_gbs(dev.memory_clock_max_mhz, dev.memory_bus_width_bits)
+    ecc = ask("ecc_mode", lambda: nvml.nvmlDeviceGetEccMode(handle))
+    dev.ecc_mode = _enabled(ecc[0]) if ecc is not None else None
+    mig = ask("mig_mode", lambda: nvml.nvmlDeviceGetMigMode(handle))
+    dev.mig_mode = _enabled(mig[0]) if mig is not None else None
+    dev.persistence_mode = _enabled(
+        ask("persistence_mode", lambda: nvml.nvmlDeviceGetPersistenceMode(handle))
+    )
+    mode = ask("compute_mode", lambda: nvml.nvmlDeviceGetComputeMode(handle))
+    dev.compute_mode = COMPUTE_MODES.get(int(mode), str(mode)) if mode is not None else None
+    pci = ask("numa_node", lambda: nvml.nvmlDeviceGetPciInfo(handle))
+    if pci is not None:
+        dev.numa_node = _numa_node(root, text(pci.busId) or "", dev.reasons)
+    dev.nvlinks_active = _nvlinks_active(nvml, handle, dev.reasons)
+    dev.state = nvml_state(nvml, handle)
+    return dev
+
+
+def nvml_pcie_link(
+    nvml: Any, handle: Any, ask: Callable[[str, Callable[[], Any]], Any]
+) -> PcieLink:
+    """The PCIe link's generation and width, current and maximum, as NVML reads them now."""
+    return make_pcie_link(
         ask("pcie", lambda: nvml.nvmlDeviceGetCurrPcieLinkGeneration(handle)),
         ask("pcie", lambda: nvml.nvmlDeviceGetCurrPcieLinkWidth(handle)),
         ask("pcie", lambda: nvml.nvmlDeviceGetMaxPcieLinkGeneration(handle)),
         ask("pcie", lambda: nvml.nvmlDeviceGetMaxPcieLinkWidth(handle)),
     )
-    return dev
 
 
-def read_nvml(nvml: Any = None) -> tuple[GpuInfo | None, str]:
+def _numa_node(root: str, bus_id: str, reasons: dict[str, str]) -> int | None:
+    """The NUMA node the GPU hangs off, from sysfs (NVML's bus id 00000000:3B:00.0 is
+    sysfs's 0000:3b:00.0); -1 there means the platform does not say."""
+    address = bus_id.lower()[-12:]
+    path = under(root, f"/sys/bus/pci/devices/{address}/numa_node")
+    try:
+        node = int(path.read_text().strip())
+    except (OSError, ValueError) as exc:
+        reasons["numa_node"] = f"{path}: {exc}"
+        return None
+    if node < 0:
+        reasons["numa_node"] = "the platform reports no NUMA node for this device (one node)"
+        return None
+    return node
+
+
+def _nvlinks_active(nvml: Any, handle: Any, reasons: dict[str, str]) -> int | None:
+    """How many NVLink links are active; None (with NVML's reason) where there is none."""
+    active = 0
+    for link in range(NVLINK_MAX_LINKS):
+        try:
+            active += int(bool(nvml.nvmlDeviceGetNvLinkState(handle, link)))
+        except Exception as exc:
+            if link == 0:
+                reasons["nvlinks_active"] = f"NVML: {exc}"
+                return None
+            break
+    return active
+
+
+def read_nvml(nvml: Any = None, root: str = "/") -> tuple[GpuInfo | None, str]:
     """GpuInfo from NVML, or None and why NVML gave nothing.
 
     ``nvml`` is the pynvml module (tests pass a fake); by default it is imported here.
@@ -231,7 +400,7 @@ def read_nvml(nvml: Any = None) -> tuple[GpuInfo | None, str]:
             info.reasons["cuda_driver_version"] = f"NVML: {exc}"
         for index in range(count):
             try:
-                info.devices.append(nvml_device(nvml, index))
+                info.devices.append(nvml_device(nvml, index, root))
             except Exception as exc:
                 device = GpuDevice(index=index)
                 device.reasons["*"] = f"NVML: {exc}"
@@ -273,7 +442,7 @@ def read_nvidia_smi() -> tuple[GpuInfo | None, str]:
 
 def read_gpus(root: str = "/", nvml: Any = None) -> GpuInfo:
     """NVIDIA GPUs from NVML, else nvidia-smi; with none, ``none_reason`` joins every reason."""
-    info, why_nvml = read_nvml(nvml)
+    info, why_nvml = read_nvml(nvml, root)
     if info is not None:
         return info
     info, why_smi = read_nvidia_smi()

@@ -14,15 +14,21 @@ Method notes, so the numbers can be trusted and explained:
 * GPU: host-to-device and device-to-host copies of pageable and pinned host
   buffers over a range of sizes, each timed with CUDA events on a stream after
   warm-ups, median of several samples (nvbandwidth's method: copy engine,
-  cudaMemcpyAsync, events).
+  cudaMemcpyAsync, events). NVML reads the PCIe link while the largest copies run
+  (an idle link drops to gen1, so a reading at rest says nothing).
+* The GPU's own roofs: device memory bandwidth from a device-to-device copy (bytes
+  read plus written, as STREAM's copy counts them) and float64/float32 matmul rates
+  (cuBLAS through CuPy, else torch), each timed with CUDA events after a warm-up.
 
 Nothing here raises: a failed part leaves a reason in ``MeasuredFigures.reasons``.
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
 import statistics
+import threading
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -30,9 +36,11 @@ from typing import Any
 
 from .report import (
     BandwidthResult,
+    DeviceRate,
     FlopsResult,
     HardwareReport,
     MeasuredFigures,
+    PcieLink,
     TransferResult,
 )
 
@@ -47,6 +55,10 @@ TRANSFER_SIZES = (256 * 1024, 4 * MIB, 64 * MIB, 256 * MIB)
 TRANSFER_WARMUPS = 2
 TRANSFER_SAMPLES = 7
 STREAM_BYTES_PER_ELEMENT = {"copy": 16, "triad": 24}
+DEVICE_COPY_BYTES = 512 * MIB
+DEVICE_MATMUL_N = 4096
+DEVICE_SAMPLES = 5
+PCIE_READ_INTERVAL_S = 0.002
 TRIAD_SCALAR = 3.0
 
 
@@ -375,15 +387,78 @@ def _numba_cuda_copier() -> tuple[str, Callable[..., Any]]:
     return "numba.cuda: copy_to_device/copy_to_host on a stream, CUDA events", copier
 
 
+class _PcieWatch:
+    """Reads the PCIe link through NVML in a thread while copies run; keeps the fastest
+    reading (the link trains up to its working generation only under traffic)."""
+
+    def __init__(self, nvml: Any = None, index: int = 0) -> None:
+        self.nvml, self.index = nvml, index
+        self.best: PcieLink | None = None
+        self.reason = ""
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def __enter__(self) -> _PcieWatch:
+        from .gpu import nvml_pcie_link
+
+        nvml = self.nvml
+        if nvml is None:
+            try:
+                import pynvml as nvml
+            except ImportError:
+                self.reason = "nvidia-ml-py not installed (pip install nvidia-ml-py)"
+                return self
+        try:
+            nvml.nvmlInit()
+            handle = nvml.nvmlDeviceGetHandleByIndex(self.index)
+        except Exception as exc:
+            self.reason = f"NVML: {exc}"
+            return self
+        problems: dict[str, str] = {}
+
+        def ask(field: str, call: Callable[[], Any]) -> Any:
+            try:
+                return call()
+            except Exception as exc:
+                problems[field] = str(exc)
+                return None
+
+        def watch() -> None:
+            while True:
+                link = nvml_pcie_link(nvml, handle, ask)
+                if link.gen_current and (
+                    self.best is None or link.gen_current > (self.best.gen_current or 0)
+                ):
+                    self.best = link
+                if self._stop.wait(PCIE_READ_INTERVAL_S):
+                    break
+            if self.best is None:
+                self.reason = "NVML: " + (problems.get("pcie") or "no PCIe generation read")
+            with contextlib.suppress(Exception):
+                nvml.nvmlShutdown()
+
+        self._thread = threading.Thread(target=watch, daemon=True)
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc_info: Any) -> None:
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(timeout=5)
+
+
 def measure_transfers(
     figures: MeasuredFigures,
     device_memory_bytes: int | None,
     sizes: tuple[int, ...] = TRANSFER_SIZES,
     samples: int = TRANSFER_SAMPLES,
+    factories: tuple[Callable[[], tuple[str, Callable[..., Any]]], ...] | None = None,
+    nvml: Any = None,
 ) -> None:
-    """Fill ``figures.transfers`` with H2D/D2H GB/s for pageable and pinned host memory."""
+    """Fill ``figures.transfers`` with H2D/D2H GB/s for pageable and pinned host memory,
+    and ``figures.pcie_during_copy`` with the link NVML saw while the largest ran."""
     errors = []
-    for factory in (_cupy_copier, _numba_cuda_copier):
+    for factory in factories or (_cupy_copier, _numba_cuda_copier):
         try:
             method, copier = factory()
             break
@@ -401,11 +476,130 @@ def measure_transfers(
             for direction in ("h2d", "d2h"):
                 for _ in range(TRANSFER_WARMUPS):
                     once(direction)
-                rates = [size / once(direction) / 1e9 for _ in range(samples)]
+                watched = size == max(sizes) and host_kind == "pinned" and direction == "h2d"
+                with _PcieWatch(nvml) if watched else contextlib.nullcontext() as watch:
+                    rates = [size / once(direction) / 1e9 for _ in range(samples)]
+                if watch is not None:
+                    figures.pcie_during_copy = watch.best
+                    if watch.best is None:
+                        figures.reasons["pcie_during_copy"] = watch.reason
                 best, median = _best_median(rates)
                 figures.transfers.append(
                     TransferResult(direction, host_kind, size, median, best, samples)
                 )
+
+
+class _CupyDevice:
+    """Device buffers, a device-to-device copy and cuBLAS matmul through CuPy, timed with
+    CUDA events on CuPy's current stream."""
+
+    name = "cupy: device-to-device copy (cudaMemcpyAsync) and cuBLAS matmul, CUDA events"
+
+    def __init__(self) -> None:
+        import cupy
+
+        self.cp = cupy
+        cupy.cuda.runtime.getDeviceCount()
+
+    def buffer(self, nbytes: int) -> Any:
+        return self.cp.ones(nbytes, dtype=self.cp.uint8)
+
+    def copy(self, destination: Any, source: Any) -> None:
+        destination[...] = source
+
+    def matrix(self, n: int, dtype: str) -> Any:
+        return self.cp.ones((n, n), dtype=dtype)
+
+    def matmul(self, a: Any, b: Any, out: Any) -> None:
+        self.cp.matmul(a, b, out=out)
+
+    def seconds(self, work: Callable[[], None]) -> float:
+        start, end = self.cp.cuda.Event(), self.cp.cuda.Event()
+        start.record()
+        work()
+        end.record()
+        end.synchronize()
+        return self.cp.cuda.get_elapsed_time(start, end) / 1e3
+
+
+class _TorchDevice:
+    """The same through torch on its current CUDA device and stream."""
+
+    name = "torch: device-to-device copy_ and cuBLAS matmul, CUDA events"
+
+    def __init__(self) -> None:
+        import torch
+
+        if not torch.cuda.is_available():
+            raise RuntimeError(f"torch {torch.__version__} cannot use a GPU here")
+        self.torch = torch
+
+    def buffer(self, nbytes: int) -> Any:
+        return self.torch.ones(nbytes, dtype=self.torch.uint8, device="cuda")
+
+    def copy(self, destination: Any, source: Any) -> None:
+        destination.copy_(source)
+
+    def matrix(self, n: int, dtype: str) -> Any:
+        return self.torch.ones((n, n), dtype=getattr(self.torch, dtype), device="cuda")
+
+    def matmul(self, a: Any, b: Any, out: Any) -> None:
+        self.torch.matmul(a, b, out=out)
+
+    def seconds(self, work: Callable[[], None]) -> float:
+        torch = self.torch
+        start, end = torch.cuda.Event(enable_timing=True), torch.cuda.Event(enable_timing=True)
+        start.record()
+        work()
+        end.record()
+        end.synchronize()
+        return start.elapsed_time(end) / 1e3
+
+
+def measure_device(
+    figures: MeasuredFigures,
+    device_memory_bytes: int | None,
+    engines: tuple[Callable[[], Any], ...] = (_CupyDevice, _TorchDevice),
+    copy_bytes: int = DEVICE_COPY_BYTES,
+    matmul_n: int = DEVICE_MATMUL_N,
+    samples: int = DEVICE_SAMPLES,
+) -> None:
+    """Fill ``figures.device`` with the GPU's memory bandwidth (a device-to-device copy,
+    bytes read plus written) and float64/float32 matmul GFLOP/s (2 n^3 per product),
+    each the best and median of ``samples`` event-timed runs after a warm-up."""
+    errors = []
+    for make in engines:
+        try:
+            device = make()
+            break
+        except Exception as exc:
+            errors.append(f"{getattr(make, 'name', make.__name__)}: {exc}")
+    else:
+        figures.reasons["device"] = "no CUDA library usable (" + "; ".join(errors) + ")"
+        return
+    figures.device_method = device.name
+    if device_memory_bytes:
+        copy_bytes = min(copy_bytes, device_memory_bytes // 8)
+        # three n x n float64 matrices in at most a quarter of the memory
+        while matmul_n > 256 and 3 * 8 * matmul_n**2 > device_memory_bytes // 4:
+            matmul_n //= 2
+
+    def rates(work: Callable[[], None], amount: float) -> tuple[float, float]:
+        work()  # warm-up: cuBLAS handle and kernel selection, first-touch of pages
+        return _best_median([amount / device.seconds(work) / 1e9 for _ in range(samples)])
+
+    buffers = [device.buffer(copy_bytes), device.buffer(copy_bytes)]
+    best, median = rates(lambda: device.copy(buffers[1], buffers[0]), 2.0 * copy_bytes)
+    detail = f"{copy_bytes / MIB:.0f} MiB copied on the device, bytes read + written counted"
+    figures.device.append(DeviceRate("copy", "GB/s", best, median, samples, detail))
+    buffers.clear()  # free the copy's memory before the matrices take theirs
+    for dtype in ("float64", "float32"):
+        a, b, c = (device.matrix(matmul_n, dtype) for _ in range(3))
+        best, median = rates(lambda a=a, b=b, c=c: device.matmul(a, b, c), 2.0 * matmul_n**3)
+        detail = f"n={matmul_n}, 2 n^3 flops per product"
+        figures.device.append(
+            DeviceRate(f"matmul {dtype}", "GFLOP/s", best, median, samples, detail)
+        )
 
 
 def measure(report: HardwareReport, array_bytes: int | None = None) -> MeasuredFigures:
@@ -433,8 +627,10 @@ def measure(report: HardwareReport, array_bytes: int | None = None) -> MeasuredF
     if report.gpu.devices:
         memory = report.gpu.devices[0].memory_total_bytes
         parts.append(("transfers", lambda: measure_transfers(figures, memory)))
+        parts.append(("device", lambda: measure_device(figures, memory)))
     else:
         figures.reasons["transfers"] = f"no GPU ({report.gpu.none_reason or 'none found'})"
+        figures.reasons["device"] = figures.reasons["transfers"]
     timings = []
     for name, part in parts:
         part_start = time.perf_counter()

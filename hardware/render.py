@@ -151,10 +151,49 @@ def _gpu_lines(report: HardwareReport) -> list[str]:
                        f"{_get(d, 'memory_clock_max_mhz', '{:.0f} MHz')}"),
             ("power limit", _get(d, "power_limit_w", "{:.0f} W")),
             ("link", link),
+            *_gpu_trust_rows(d),
         ]  # fmt: skip
         lines.append(f"  GPU {d.index}")
         lines.extend(_lines(rows, indent="    "))
     return lines
+
+
+def _gpu_trust_rows(d: Any) -> list[tuple[str, str]]:
+    """What decides whether a figure taken on this GPU can be trusted (nvidia-smi -q's view)."""
+    bus = (
+        f"{d.memory_bus_width_bits} bits, rated {_gbs(d.memory_rated_gbs)}"
+        if d.memory_bus_width_bits
+        else _unknown(d, "memory_bus_width_bits")
+    )
+    modes = ", ".join(
+        f"{label} {getattr(d, key) or 'unknown'}"
+        for label, key in (
+            ("ECC", "ecc_mode"),
+            ("MIG", "mig_mode"),
+            ("persistence", "persistence_mode"),
+            ("compute", "compute_mode"),
+        )
+    )
+    numa = str(d.numa_node) if d.numa_node is not None else _unknown(d, "numa_node")
+    nvlink = f"{d.nvlinks_active} active link(s)" if d.nvlinks_active is not None else "none"
+    state = d.state
+    now = (
+        f"{_get(state, 'temperature_c', '{:.0f} C')}, "
+        f"SM {_get(state, 'sm_clock_mhz', '{:.0f} MHz')}, "
+        f"clocks held by: {', '.join(state.throttle_reasons) or 'nothing'}"
+    )
+    processes = "; ".join(
+        f"{p.pid} {p.name or '?'} ({fmt_bytes(p.used_bytes) if p.used_bytes else '? bytes'})"
+        for p in state.processes
+    ) or ("none" if "processes" not in state.reasons else _unknown(state, "processes"))
+    return [
+        ("memory bus", bus),
+        ("modes", modes),
+        ("NUMA node", numa),
+        ("NVLink", nvlink),
+        ("now", now),
+        ("processes on it", processes),
+    ]
 
 
 def _gbs(value: float | None) -> str:
@@ -260,6 +299,25 @@ def _measured_lines(m: MeasuredFigures) -> list[str]:
             )
     elif "transfers" in m.reasons:
         rows.append(("host<->GPU", f"not measured: {m.reasons['transfers']}"))
+    link = m.pcie_during_copy
+    if link is not None:
+        rows.append(
+            (
+                "PCIe during copy",
+                f"gen{link.gen_current} x{link.width_current} (max gen{link.gen_max} "
+                f"x{link.width_max}), read by NVML while the largest pinned copy ran",
+            )
+        )
+    elif "pcie_during_copy" in m.reasons:
+        rows.append(("PCIe during copy", f"not read: {m.reasons['pcie_during_copy']}"))
+    if m.device:
+        rows.append(("GPU roofs", m.device_method or ""))
+        for d in m.device:
+            rows.append(
+                (f"GPU {d.name}", f"best {d.best:.1f} {d.unit}, median {d.median:.1f} ({d.detail})")
+            )
+    elif "device" in m.reasons:
+        rows.append(("GPU roofs", f"not measured: {m.reasons['device']}"))
     for note in m.notes:
         rows.append(("note", note))
     return lines + _lines(rows)

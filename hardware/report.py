@@ -159,6 +159,28 @@ class PcieLink:
 
 
 @dataclass
+class GpuProcess:
+    """A process holding memory on a GPU (a figure taken beside it shares the device)."""
+
+    pid: int
+    name: str | None = None
+    used_bytes: int | None = None
+
+
+@dataclass
+class GpuState:
+    """What changes from one moment to the next on a GPU and decides whether a figure can
+    be trusted: its temperature, why its clocks are held down, who else is on it."""
+
+    temperature_c: float | None = None
+    sm_clock_mhz: float | None = None
+    #: NVML's clock-event (throttle) reasons by name: "gpu_idle", "sw_power_cap", ...
+    throttle_reasons: list[str] = field(default_factory=list)
+    processes: list[GpuProcess] = field(default_factory=list)
+    reasons: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass
 class GpuDevice:
     """One NVIDIA GPU as NVML or nvidia-smi describes it."""
 
@@ -172,6 +194,19 @@ class GpuDevice:
     memory_clock_max_mhz: float | None = None
     power_limit_w: float | None = None
     pcie: PcieLink = field(default_factory=PcieLink)
+    #: Memory bus width, and the rated bandwidth it gives with the memory clock
+    #: (max memory clock x 2 transfers per clock x bus width / 8, in GB/s).
+    memory_bus_width_bits: int | None = None
+    memory_rated_gbs: float | None = None
+    #: As ``nvidia-smi -q`` shows them: "enabled"/"disabled", compute mode by name.
+    ecc_mode: str | None = None
+    mig_mode: str | None = None
+    persistence_mode: str | None = None
+    compute_mode: str | None = None
+    numa_node: int | None = None
+    #: Active NVLink links (0 where the GPU has NVLink and none is up; None without).
+    nvlinks_active: int | None = None
+    state: GpuState = field(default_factory=GpuState)
     reasons: dict[str, str] = field(default_factory=dict)
 
 
@@ -261,6 +296,19 @@ class PoolsInfo:
 
 
 @dataclass
+class DeviceRate:
+    """One figure measured on the GPU itself: memory bandwidth (GB/s, a device-to-device
+    copy, bytes read plus written) or a matmul rate (GFLOP/s), timed with CUDA events."""
+
+    name: str  # "copy", "matmul float64", "matmul float32"
+    unit: str  # "GB/s" or "GFLOP/s"
+    best: float
+    median: float
+    samples: int
+    detail: str = ""
+
+
+@dataclass
 class MeasuredFigures:
     """Measured memory bandwidth, floating-point rate and host<->device bandwidth."""
 
@@ -272,6 +320,10 @@ class MeasuredFigures:
     flops: list[FlopsResult] = field(default_factory=list)
     transfer_method: str | None = None
     transfers: list[TransferResult] = field(default_factory=list)
+    #: The PCIe link as NVML read it while the largest copy ran (idle links drop to gen1).
+    pcie_during_copy: PcieLink | None = None
+    device_method: str | None = None
+    device: list[DeviceRate] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     reasons: dict[str, str] = field(default_factory=dict)
 

@@ -12,7 +12,14 @@ import importlib
 from ..errors import choose
 from .base import Availability, Backend
 
-__all__ = ["BACKEND_NAMES", "Availability", "Backend", "all_backends", "get_backend"]
+__all__ = [
+    "BACKEND_NAMES",
+    "Availability",
+    "Backend",
+    "all_backends",
+    "get_backend",
+    "runs_on_gpu",
+]
 
 #: Every backend, in the order tables list them: interpreters, CPU libraries, GPUs.
 BACKEND_NAMES: tuple[str, ...] = (
@@ -45,3 +52,8 @@ def get_backend(name: str) -> Backend:
 def all_backends() -> list[Backend]:
     """Every registered backend, available here or not."""
     return [get_backend(name) for name in BACKEND_NAMES]
+
+
+def runs_on_gpu(name: str) -> bool:
+    """Whether the backend called ``name`` runs on a CUDA device (False for unknown names)."""
+    return name in BACKEND_NAMES and get_backend(name).device == "cuda"

@@ -44,7 +44,14 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from ..plots import command_line as figures
-    from ..plots.roofline_plot import ABOVE_THE_ROOF, no_roof_reason, points, roof_from_report
+    from ..plots.roofline_plot import (
+        ABOVE_THE_ROOF,
+        gpu_roof_from_report,
+        no_roof_reason,
+        points,
+        roof_from_report,
+        roof_of,
+    )
     from ..units import rate
 
     figures.check_plot(args)
@@ -68,12 +75,18 @@ def run(args: argparse.Namespace) -> int:
         machine = figures.local_machine()
     machine = figures.with_roof(machine, measure=args.measure_roof)
     roof = roof_from_report(machine.report)
+    gpu_roof = gpu_roof_from_report(machine.report)
     found = points(records)
+
+    def share(point) -> float | None:
+        return point.share_of(roof_of(point, roof, gpu_roof))
+
     if args.json:
         document = {
             "machine": machine.fingerprint,
             "roof": None if roof is None else vars(roof),
-            "points": [{**vars(p), "share_of_roof": p.share_of(roof)} for p in found],
+            "gpu_roof": None if gpu_roof is None else vars(gpu_roof),
+            "points": [{**vars(p), "share_of_roof": share(p)} for p in found],
         }
         print(json.dumps(document, indent=2))
     else:
@@ -84,7 +97,7 @@ def run(args: argparse.Namespace) -> int:
                 f"{p.size:,}",
                 f"{p.intensity:.3g}",
                 rate(p.gflops),
-                "-" if roof is None else f"{p.share_of(roof):.0%}",
+                "-" if share(p) is None else f"{share(p):.0%}",
             ]
             for p in sorted(found, key=lambda p: (p.kernel, -p.gflops))
         ]
@@ -94,7 +107,13 @@ def run(args: argparse.Namespace) -> int:
         else:
             peaks = ", ".join(f"{rate(gflops)} GFLOP/s ({what})" for what, gflops in roof.peaks)
             print(f"\nroof: {rate(roof.bandwidth_gbs)} GB/s ({roof.bandwidth_source}); {peaks}")
-            if any(p.share_of(roof) > 1 for p in found):
+            if gpu_roof is not None:
+                peaks = ", ".join(f"{rate(g)} GFLOP/s ({what})" for what, g in gpu_roof.peaks)
+                print(
+                    f"GPU roof: {rate(gpu_roof.bandwidth_gbs)} GB/s "
+                    f"({gpu_roof.bandwidth_source}); {peaks}"
+                )
+            if any((share(p) or 0) > 1 for p in found):
                 print(ABOVE_THE_ROOF)
     if args.plot:
         from ..plots.roofline_plot import draw_roofline

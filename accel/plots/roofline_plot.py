@@ -62,6 +62,32 @@ def roof_from_report(report: dict[str, Any] | None) -> Roof | None:
     )
 
 
+def gpu_roof_from_report(report: dict[str, Any] | None) -> Roof | None:
+    """The GPU's roof in a hardware report (as JSON): its device-memory bandwidth and
+    matmul rates from ``accel hardware --measure``, or None where it holds none."""
+    measured = (report or {}).get("measured") or {}
+    rates = {d["name"]: d for d in measured.get("device") or []}
+    peaks = sorted(
+        ((f"GPU {d['name']}", d["best"]) for d in rates.values() if d["unit"] == "GFLOP/s"),
+        key=lambda peak: -peak[1],
+    )
+    if "copy" not in rates or not peaks:
+        return None
+    return Roof(
+        bandwidth_gbs=rates["copy"]["best"],
+        bandwidth_source="GPU device-to-device copy, CUDA events",
+        peaks=tuple(peaks),
+    )
+
+
+def roof_of(point: Point, roof: Roof | None, gpu_roof: Roof | None) -> Roof | None:
+    """The roof a point sits under: the GPU's for a GPU backend (none where the GPU's was
+    not measured: the CPU's would not apply), the CPU's for the rest."""
+    from ..backends import runs_on_gpu
+
+    return gpu_roof if runs_on_gpu(point.backend) else roof
+
+
 def no_roof_reason(machine: Machine) -> str:
     """Why a machine's figure has no roof, and what gives it one."""
     return (

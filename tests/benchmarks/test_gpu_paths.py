@@ -84,7 +84,7 @@ tiny = dataclasses.replace(
 roofs = Roofs(cores=2, gpu_name="simulator",
               copies=(CopyFigure("h2d", "pageable", 1024, 1.0, 1.0),
                       CopyFigure("h2d", "pinned", 1024, 2.0, 2.0)),
-              reasons={"gpu_memory": NO_DEVICE_MEMORY})
+              reasons={"gpu_memory": NO_DEVICE_MEMORY, "gpu_peak": NO_DEVICE_MEMORY})
 session = run_session(
     tiny, select(catalogue(tiny), ["gpu"]), rounds=1, run=accel.run,
     run_options={"counters": False, "repeats": 2},

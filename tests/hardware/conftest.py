@@ -130,6 +130,55 @@ class FakeNVML:
     def nvmlDeviceGetMaxPcieLinkWidth(self, h: int) -> int:
         return self._dev(h)["pcie_width_max"]
 
+    def _supported(self, h: int, key: str) -> Any:
+        value = self._dev(h).get(key)
+        if value is None:
+            raise FakeNVMLError("Not Supported")
+        return value
+
+    def nvmlDeviceGetMemoryBusWidth(self, h: int) -> int:
+        return self._supported(h, "memory_bus_width")
+
+    def nvmlDeviceGetEccMode(self, h: int) -> tuple[int, int]:
+        return tuple(self._supported(h, "ecc_mode"))
+
+    def nvmlDeviceGetMigMode(self, h: int) -> tuple[int, int]:
+        return tuple(self._supported(h, "mig_mode"))
+
+    def nvmlDeviceGetPersistenceMode(self, h: int) -> int:
+        return self._supported(h, "persistence_mode")
+
+    def nvmlDeviceGetComputeMode(self, h: int) -> int:
+        return self._supported(h, "compute_mode")
+
+    def nvmlDeviceGetPciInfo(self, h: int) -> Any:
+        return type("Pci", (), {"busId": self._supported(h, "bus_id").encode()})()
+
+    def nvmlDeviceGetNvLinkState(self, h: int, link: int) -> int:
+        links = self._supported(h, "nvlink")
+        if link >= len(links):
+            raise FakeNVMLError("Invalid Argument")
+        return links[link]
+
+    def nvmlDeviceGetTemperature(self, h: int, sensor: int) -> int:
+        return self._supported(h, "temperature")
+
+    def nvmlDeviceGetClockInfo(self, h: int, clock: int) -> int:
+        return self._supported(h, "clock_sm")
+
+    def nvmlDeviceGetCurrentClocksEventReasons(self, h: int) -> int:
+        return self._supported(h, "clocks_event_reasons")
+
+    def nvmlDeviceGetComputeRunningProcesses(self, h: int) -> list[Any]:
+        return [
+            type("Process", (), {"pid": p["pid"], "usedGpuMemory": p["used"]})()
+            for p in self._supported(h, "processes")
+        ]
+
+    def nvmlSystemGetProcessName(self, pid: int) -> bytes:
+        names = {p["pid"]: p["name"] for d in self.data["devices"] for p in d.get("processes", [])}
+        return names[pid].encode()
+
 
 @pytest.fixture
 def make_nvml():
