@@ -24,7 +24,10 @@ The check is twofold and independent of every implementation's stencil code:
 The NumPy lessons of the book are two implementations: ``numpy_inplace`` (buffers
 allocated once, every operation in place) serves the ``numpy`` backend, and the naive
 ``np.roll`` version, ``numpy_roll``, is the named variant listed in :data:`VARIANTS`
-(tests run it; it has no backend of its own because both run on NumPy).
+(tests run it; it has no backend of its own because both run on NumPy). On a GPU,
+``torch_impl`` launches every operation of every step from Python; ``torch_graph``
+(:data:`GPU_VARIANTS`) captures the steps once into a CUDA graph and replays it, so the
+two show launch overhead against compute.
 """
 
 from __future__ import annotations
@@ -60,6 +63,9 @@ REFERENCE_EPS_PER_LEVEL = 4.0
 #: Named implementations that are not the module of any backend: the book's naive
 #: ``np.roll`` lesson beside the in-place one that serves ``numpy``.
 VARIANTS: dict[str, str] = {"numpy_roll": "numpy_roll"}
+#: Named variants that take the ``torch_cuda`` backend's data (CUDA tensors): every step
+#: in one CUDA graph, one launch per call, beside ``torch_impl``'s launch per operation.
+GPU_VARIANTS: dict[str, str] = {"torch_graph": "torch_graph"}
 
 
 def make_inputs(

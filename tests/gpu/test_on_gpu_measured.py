@@ -96,3 +96,24 @@ def test_device_roofs_lie_within_the_devices_physical_bounds():
         fp32_peak = device.sm_count * per_sm * 2 * device.sm_clock_max_mhz / 1e3  # GFLOP/s
         assert 0 < rates["matmul float32"] < 1.05 * fp32_peak
         assert 0 < rates["matmul float64"] < 1.10 * fp32_peak
+
+
+@pytest.mark.gpu
+@pytest.mark.parametrize("preset", ["S", "book"])
+def test_diffusion_in_one_cuda_graph_matches_the_per_step_version_on_the_gpu(preset):
+    torch = pytest.importorskip("torch")
+    if not torch.cuda.is_available():
+        pytest.skip(f"torch {torch.__version__} cannot use the GPU")
+    from accel.kernels import get_kernel
+    from accel.kernels.diffusion import torch_graph, torch_impl
+
+    diffusion = get_kernel("diffusion")
+    chosen = diffusion.presets[preset]
+    inputs = diffusion.make_inputs(chosen.size, **chosen.params)
+    grid = torch.from_numpy(inputs["grid"]).cuda()
+    arguments = (inputs["steps"], inputs["dt"], inputs["D"])
+    for _ in range(2):  # the second call replays the captured graph
+        graphed = torch_graph.compute(grid, *arguments).cpu().numpy()
+    stepped = torch_impl.compute(grid, *arguments).cpu().numpy()
+    assert (graphed == stepped).all()
+    assert diffusion.check(graphed, inputs).passed
