@@ -14,11 +14,10 @@ from typing import TYPE_CHECKING, Any
 __version__ = "0.1.0"
 
 if TYPE_CHECKING:
+    from .api import compare, fastest, run, sweep
     from .errors import AccelError, UsageError
     from .kernels.own import Kernel
     from .record import RunRecord
-    from .runner import compare, run
-    from .selection import fastest
 
 __all__ = [
     "AccelError",
@@ -29,12 +28,14 @@ __all__ = [
     "compare",
     "fastest",
     "run",
+    "sweep",
 ]
 
 _LAZY = {
-    "run": "runner",
-    "compare": "runner",
-    "fastest": "selection",
+    "run": "api",
+    "compare": "api",
+    "sweep": "api",
+    "fastest": "api",
     "RunRecord": "record",
     "AccelError": "errors",
     "UsageError": "errors",

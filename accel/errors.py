@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import signal
+
 
 class AccelError(Exception):
     """A user-facing error whose message says what to do next."""
@@ -16,3 +18,48 @@ class UsageError(AccelError, ValueError):
 def choose(kind: str, value: str, valid: list[str] | tuple[str, ...]) -> UsageError:
     """An error for an unknown ``kind`` named ``value`` that lists the valid choices."""
     return UsageError(f"unknown {kind} {value!r}; choose one of: {', '.join(valid)}")
+
+
+def whole_number(name: str, value: object, least: int = 1, *, phrase: str = "") -> int:
+    """``value`` if it is a whole number (not a bool) of at least ``least``, else UsageError.
+
+    The one whole-number check of run options, sizes and limits. ``phrase`` replaces
+    the usual "a whole number of at least N" in the message (``"a positive whole number"``).
+    """
+    if isinstance(value, bool) or not isinstance(value, int) or value < least:
+        wanted = phrase or f"a whole number of at least {least}"
+        raise UsageError(f"{name} must be {wanted}, got {value!r}")
+    return value
+
+
+def positive_seconds(name: str, value: object) -> float:
+    """``value`` as float seconds if it is a number above 0 (not NaN), else UsageError."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not value > 0:
+        raise UsageError(f"{name} must be positive seconds, got {value!r}")
+    return float(value)
+
+
+class Interrupted(KeyboardInterrupt):
+    """Measuring was stopped by SIGINT (Ctrl-C) or SIGTERM; every finished run is stored.
+
+    ``finished`` of ``total`` runs were done when it came (None where not counted).
+    The exit code of an interrupted command is 128 + ``signum``: 130 or 143.
+    ``resumable``: the command can take up where it stopped (``--resume``).
+    """
+
+    def __init__(
+        self,
+        signum: int = signal.SIGINT,
+        finished: int | None = None,
+        total: int | None = None,
+        resumable: bool = True,
+    ) -> None:
+        super().__init__(signum, finished, total)
+        self.signum, self.finished, self.total = int(signum), finished, total
+        self.resumable = resumable
+
+    def __str__(self) -> str:
+        if self.finished is None or self.total is None:
+            return "interrupted"
+        said = f"interrupted after {self.finished} of {self.total} runs"
+        return said + ("; rerun with --resume to continue" if self.resumable else "")

@@ -100,7 +100,7 @@ def resolve_machine(store: Store, machine: str | None, **filters: Any) -> Machin
     no such run is a UsageError naming the machines that have some.
     """
     if machine == "this":
-        from ..runner import machine_fingerprint
+        from .identity import machine_fingerprint
 
         machine = machine_fingerprint()
     newest = store.runs(machine=machine or None, limit=1, **filters)

@@ -8,21 +8,17 @@ elsewhere each run writes a plain line when it starts and one when it ends::
     [3/12] julia numba_cpu size 200 ...
     [3/12] julia numba_cpu size 200: ok, median 8.03 ms (1.9 s)
 
-:func:`measured_runs` yields records one by one, so a caller interrupted by Ctrl-C
-keeps every run finished so far (each is already in the store as it arrives).
+The measurement loop (:func:`accel.loop.measure`) tells a :class:`Progress` when each
+run starts and ends.
 """
 
 from __future__ import annotations
 
-import signal
 import sys
 import time
-from collections.abc import Iterable, Iterator, Sequence
 from typing import Any, TextIO
 
 from .record import RunRecord
-from .runner import Interrupted, compare, make_request
-from .store import StoreOption
 from .units import seconds
 
 BAR_WIDTH = 24
@@ -128,43 +124,3 @@ def _live_bar(stream: TextIO) -> Any:
         transient=True,
         refresh_per_second=1 / TICK_S,
     )
-
-
-def measured_runs(
-    kernel: str,
-    backends: Sequence[str] | None,
-    sizes: Iterable[int | None],
-    *,
-    store: StoreOption = None,
-    resume: bool = False,
-    progress: bool = False,
-    **options: Any,
-) -> Iterator[RunRecord]:
-    """Measure ``kernel`` on every backend at every size, one record at a time, showing progress.
-
-    As :func:`accel.compare` per size (``None``: the size or preset in ``options``),
-    with the same defaults and ``resume``; every request is checked before the first
-    run starts, so a bad name or size fails at once. ``progress=True`` shows progress
-    even when stderr is not a terminal. Ctrl-C or SIGTERM raises
-    :class:`accel.runner.Interrupted` counting the runs of the whole plan.
-    """
-    from .backends import BACKEND_NAMES
-
-    names = list(backends) if backends is not None else list(BACKEND_NAMES)
-    plan = []
-    for size in sizes:
-        at_size = options if size is None else {**options, "size": size}
-        for name in names:
-            plan.append((name, at_size, make_request(kernel, name, **at_size).size))
-    shown = Progress(len(plan), enabled=wanted(progress))
-    try:
-        for name, at_size, resolved in plan:
-            shown.start(kernel, name, resolved)
-            (record,) = compare(kernel, [name], store=store, resume=resume, **at_size)
-            shown.finish(record)
-            yield record
-    except KeyboardInterrupt as stop:  # Interrupted too: recount over the whole plan
-        signum = getattr(stop, "signum", signal.SIGINT)
-        raise Interrupted(signum, shown.done, len(plan)) from None
-    finally:
-        shown.close()

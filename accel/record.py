@@ -3,14 +3,24 @@
 A record is written by the worker process and read by the parent, the store and the
 reports. ``SCHEMA_VERSION`` changes whenever a field changes meaning; readers refuse
 records from a newer schema rather than misread them.
+
+The parts of a record are typed too (:class:`Check`, :class:`Transfer`,
+:class:`Counters` with an :class:`EventFigures` per event, :class:`ProcessFigures`),
+serialised to the same JSON objects as before; they also read by key
+(``record.counters["ipc"]``, ``record.process.get("cpu_s")``) as those objects do.
+A record read from a file is checked against these annotations (:func:`check_types`),
+so a new field is checked as soon as it is declared.
 """
 
 from __future__ import annotations
 
 import json
 import statistics
-from dataclasses import asdict, dataclass, field, fields
-from typing import Any, Literal
+import types
+import typing
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass, field, fields, is_dataclass
+from typing import Any, Literal, Union
 
 from .intervals import Interval, median_interval, untrusted
 
@@ -85,8 +95,110 @@ class Samples:
         }
 
 
-@dataclass
-class Transfer:
+class Part:
+    """A typed part of a record that also reads (and writes) by key, as its JSON object."""
+
+    def keys(self) -> list[str]:
+        return [f.name for f in fields(self)]  # type: ignore[arg-type]
+
+    def __getitem__(self, name: str) -> Any:
+        if name not in self.keys():
+            raise KeyError(name)
+        return getattr(self, name)
+
+    def __setitem__(self, name: str, value: Any) -> None:
+        if name not in self.keys():
+            raise KeyError(f"{type(self).__name__} has no field {name!r}")
+        setattr(self, name, value)
+
+    def __contains__(self, name: object) -> bool:
+        return name in self.keys()
+
+    def get(self, name: str, default: Any = None) -> Any:
+        return getattr(self, name) if name in self.keys() else default
+
+    def __eq__(self, other: object) -> bool:
+        """Equal to the same part, or to its JSON object (a dict of every field)."""
+        if isinstance(other, Mapping) and not isinstance(other, Part):
+            return asdict(self) == dict(other)  # type: ignore[call-overload]
+        if type(other) is not type(self):
+            return NotImplemented
+        return asdict(self) == asdict(other)  # type: ignore[call-overload]
+
+    __hash__ = None  # type: ignore[assignment]  # mutable, as the dict it stands for
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> Any:
+        """The part from its JSON object; unknown or missing names are a ValueError."""
+        names = {f.name for f in fields(cls)}  # type: ignore[arg-type]
+        unknown = sorted(set(data) - names)
+        if unknown:
+            raise ValueError(f"{cls.__name__.lower()} has no field {unknown[0]!r}")
+        hints = typing.get_type_hints(cls)
+        try:
+            return cls(**{k: _typed(v, hints[k]) for k, v in data.items()})
+        except TypeError as exc:  # a required field missing
+            raise ValueError(f"{cls.__name__.lower()}: {exc}") from None
+
+
+@dataclass(eq=False)
+class Check(Part):
+    """The kernel's verdict on the run's output: passed, an error figure, and why."""
+
+    passed: bool
+    error: float
+    detail: str
+
+
+@dataclass(eq=False)
+class EventFigures(Part):
+    """One perf event over the timed repetitions: its count, and per call where counted."""
+
+    value: float | None = None
+    unit: str = ""
+    status: str = ""
+    fraction: float | None = None
+    per_call: float | None = None
+
+
+@dataclass(eq=False)
+class Counters(Part):
+    """Counts over the timed repetitions, from perf (:func:`accel.counters.summarise`) or
+    valgrind's cache simulator (:func:`accel.cachesim.summarise`, with its ``notes``, the
+    ``seconds`` the simulated run took and the L1 miss ratios)."""
+
+    source: str = "perf"
+    label: str = ""
+    scope: str = "timed repetitions"
+    repeats: int = 0
+    events: dict[str, EventFigures] = field(default_factory=dict)
+    ipc: float | None = None
+    miss_ratio: float | None = None
+    l1d_miss_ratio: float | None = None
+    l1i_miss_ratio: float | None = None
+    notes: list[str] = field(default_factory=list)
+    seconds: float | None = None
+
+
+@dataclass(eq=False)
+class ProcessFigures(Part):
+    """CPU time, memory and context switches over the timed repetitions
+    (:mod:`accel.process_stats`), and how much of the CPUs the run got
+    (``contention``, :mod:`accel.disturbance`)."""
+
+    cpu_s: float | None = None
+    wall_s: float | None = None
+    cpu_utilisation: float | None = None
+    peak_rss_bytes: int | None = None
+    rss_growth_bytes: int | None = None
+    voluntary_switches: int | None = None
+    involuntary_switches: int | None = None
+    measured: str = ""
+    contention: dict[str, Any] | None = None
+
+
+@dataclass(eq=False)
+class Transfer(Part):
     """Host-to-device and device-to-host movement of one run (time and bytes).
 
     ``h2d_s``/``d2h_s`` are the device's own times of the copies where it has a clock
@@ -121,15 +233,15 @@ class RunRecord:
     params: dict[str, Any] = field(default_factory=dict)
     threads: int | None = None
     seed: int = 0
-    check: dict[str, Any] | None = None
+    check: Check | None = None
     first_call_s: float | None = None
     warmups: int = 0
     samples_s: list[float] = field(default_factory=list)
     phases_s: dict[str, float] = field(default_factory=dict)
     transfer: Transfer | None = None
-    counters: dict[str, Any] | None = None
+    counters: Counters | None = None
     counters_reason: str = ""
-    process: dict[str, Any] | None = None
+    process: ProcessFigures | None = None
     #: A GPU run's device state through NVML, "before" and "after" the timed calls:
     #: temperature, SM clock, throttle reasons, other processes (None without NVML).
     gpu_state: dict[str, Any] | None = None
@@ -148,6 +260,13 @@ class RunRecord:
     #: numba.njit (derived: one source with pypy, python)").
     implementation: str = ""
     schema: int = SCHEMA_VERSION
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        """A part given as its JSON object (a dict) is kept as its typed record."""
+        part = _PARTS.get(name)
+        if part is not None and isinstance(value, Mapping) and not isinstance(value, Part):
+            value = part.from_dict(value)
+        object.__setattr__(self, name, value)
 
     @property
     def ok(self) -> bool:
@@ -209,7 +328,11 @@ class RunRecord:
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> RunRecord:
-        """Rebuild a record; refuses a newer schema and ignores derived fields."""
+        """Rebuild a record; refuses a newer schema and ignores derived fields.
+
+        The parts become their typed records; :func:`check_types` then checks every
+        field of a record from an untrusted file (``accel import``).
+        """
         schema = data.get("schema")
         if isinstance(schema, bool) or not isinstance(schema, int) or schema > SCHEMA_VERSION:
             raise ValueError(
@@ -218,8 +341,83 @@ class RunRecord:
             )
         names = {f.name for f in fields(cls)}
         values = {k: v for k, v in data.items() if k in names}
-        if values.get("transfer") is not None:
-            values["transfer"] = Transfer(**values["transfer"])
         if values.get("status") not in STATUSES:
             raise ValueError(f"run record has unknown status {values.get('status')!r}")
         return cls(**values)
+
+
+#: The record's fields that hold a typed part, by name.
+_PARTS: dict[str, type[Part]] = {
+    "check": Check,
+    "transfer": Transfer,
+    "counters": Counters,
+    "process": ProcessFigures,
+}
+
+
+def _typed(value: Any, hint: Any) -> Any:
+    """``value`` with the JSON objects inside it made into the parts ``hint`` names."""
+    if not isinstance(value, Mapping) or isinstance(value, Part):
+        return value
+    origin, args = typing.get_origin(hint), typing.get_args(hint)
+    if origin in (Union, types.UnionType):
+        arms = [arm for arm in args if arm is not type(None)]
+        return _typed(value, arms[0]) if len(arms) == 1 else value
+    if isinstance(hint, type) and issubclass(hint, Part):
+        return hint.from_dict(value)
+    if origin is dict:
+        return {k: _typed(v, args[1]) for k, v in value.items()}
+    return value
+
+
+def conforms(value: Any, hint: Any) -> bool:
+    """Whether ``value`` is of the annotated type ``hint`` (a float may be a whole number)."""
+    origin, args = typing.get_origin(hint), typing.get_args(hint)
+    if hint is Any:
+        return True
+    if origin in (Union, types.UnionType):
+        return any(conforms(value, arm) for arm in args)
+    if origin is Literal:
+        return value in args
+    if hint is type(None):
+        return value is None
+    if hint is float:
+        return isinstance(value, (int, float)) and not isinstance(value, bool)
+    if hint is int:
+        return isinstance(value, int) and not isinstance(value, bool)
+    if origin is dict:
+        return isinstance(value, dict) and all(
+            conforms(k, args[0]) and conforms(v, args[1]) for k, v in value.items()
+        )
+    if origin in (list, tuple):
+        return isinstance(value, origin) and all(conforms(v, args[0]) for v in value)
+    if isinstance(hint, type):
+        if is_dataclass(hint) and isinstance(value, hint):
+            return not _wrong_field(value)
+        return isinstance(value, hint)
+    return False
+
+
+def _wrong_field(value: Any) -> str | None:
+    hints = typing.get_type_hints(type(value))
+    for f in fields(value):
+        if not conforms(getattr(value, f.name), hints[f.name]):
+            return f.name
+    return None
+
+
+def check_types(record: Any) -> None:
+    """ValueError naming the first field of ``record`` (or of one of its parts) whose value
+    is not of its annotated type, or a text field that is not valid Unicode."""
+    hints = typing.get_type_hints(type(record))
+    for f in fields(record):
+        value = getattr(record, f.name)
+        if not conforms(value, hints[f.name]):
+            inner = _wrong_field(value) if is_dataclass(value) else None
+            where = f"{f.name}.{inner}" if inner else f.name
+            raise ValueError(f"{where} has the wrong type: {value!r}"[:300])
+        if isinstance(value, str):
+            try:
+                value.encode("utf-8")
+            except UnicodeEncodeError:
+                raise ValueError(f"{f.name} is not valid Unicode text: {value!r}") from None

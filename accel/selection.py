@@ -27,36 +27,26 @@ import dataclasses
 import inspect
 import math
 import os
-import platform
-import time
 import weakref
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from itertools import pairwise
 from typing import Any
 
-from . import __version__, units
+from . import units
 from .backends import BACKEND_NAMES, Backend, get_backend
-from .backends.base import distribution_versions
 from .errors import AccelError, UsageError, choose
+from .identity import RunKey, key_versions, latest_by_size, machine_fingerprint
 from .intervals import Interval
 from .kernels import KernelSpec
+from .loop import measure
 from .record import RunRecord
-from .runner import (
-    execute,
-    machine_fingerprint,
-    make_request,
-    resolve_kernel,
-    resolve_size,
-    unavailable_reason,
-    usable_cpus,
-)
-from .store import Store, StoredRun, measured_at, store_path
+from .request import make_request, resolve_kernel, resolve_size
+from .store import Store, StoredRun, store_path
+from .threads import usable_cpus
 
 #: Seconds of timed repetitions per selection measurement (at least 5 are always taken).
 SELECTION_MIN_TIME_S = 0.2
-#: A share of the budget smaller than this is not worth starting a worker for.
-SMALLEST_SHARE_S = 0.05
 
 
 class NoBackendError(AccelError):
@@ -141,32 +131,18 @@ def _span(interval: Interval) -> str:
 
 @dataclass(frozen=True)
 class _Query:
-    """What a stored run must match to count as evidence here, now."""
+    """What a stored run must match to count as evidence here, now: a run key per backend.
+
+    The keys leave size open (a sweep's curve), ask for the kernel's own parameters at
+    each size, and take any seed (inputs drawn with another seed time the same).
+    """
 
     kernel: KernelSpec
     dtype: str
     threads: int
-    machine: str
     backends: tuple[str, ...]
-    versions: dict[str, dict[str, str]]
+    keys: dict[str, RunKey]
     not_applicable: dict[str, str]
-
-    def matches(self, run: StoredRun) -> bool:
-        record = run.record
-        wanted = self.versions.get(record.backend)
-        return (
-            wanted is not None
-            and record.machine == self.machine
-            and all(record.versions.get(name) == value for name, value in wanted.items())
-            and record.params == self.kernel.params_for(record.size)
-        )
-
-
-def key_versions(backend: str) -> dict[str, str]:
-    """The versions a stored run of ``backend`` must share with this process to count."""
-    versions = {"accel": __version__, "python": platform.python_version()}
-    versions.update(distribution_versions(*get_backend(backend).libraries))
-    return versions
 
 
 def _query(kernel: str, dtype: str | None, backends: Iterable[str] | None) -> _Query:
@@ -186,15 +162,20 @@ def _query(kernel: str, dtype: str | None, backends: Iterable[str] | None) -> _Q
         for n in names
         if n not in spec.implementations
     }
-    return _Query(
-        kernel=spec,
-        dtype=dtype,
-        threads=usable_cpus(),
-        machine=machine_fingerprint(),
-        backends=runnable,
-        versions={n: key_versions(n) for n in runnable},
-        not_applicable=not_applicable,
-    )
+    machine, threads = machine_fingerprint(), usable_cpus()
+    keys = {
+        n: RunKey(
+            machine=machine,
+            kernel=spec.name,
+            kernel_version=spec.version,
+            backend=n,
+            dtype=dtype,
+            threads=threads,
+            versions=key_versions(n),
+        )
+        for n in runnable
+    }
+    return _Query(spec, dtype, threads, runnable, keys, not_applicable)
 
 
 def _stored(
@@ -203,20 +184,12 @@ def _stored(
     """The latest matching run per (backend, size): at ``size``, or at every size if None."""
     if not query.backends or not os.path.exists(path):
         return {}
-    with Store(path, readonly=True) as store:
-        runs = store.runs(
-            machine=query.machine,
-            kernel=query.kernel.name,
-            kernel_version=query.kernel.version,
-            dtype=query.dtype,
-            threads=query.threads,
-            size=size,
-            backend=query.backends,
-        )
     latest: dict[tuple[str, int], StoredRun] = {}
-    for run in runs:  # newest first
-        if query.matches(run):
-            latest.setdefault((run.record.backend, run.record.size), run)
+    with Store(path, readonly=True) as store:
+        for backend in query.backends:
+            key = dataclasses.replace(query.keys[backend], size=size)
+            for at, run in latest_by_size(store, key).items():
+                latest[(backend, at)] = run
     return latest
 
 
@@ -289,12 +262,12 @@ def _measure(
 ) -> tuple[dict[str, StoredRun], dict[str, str]]:
     """Measure ``backends`` at ``size`` in workers, store every outcome; (runs, skipped).
 
-    With a budget, each backend still to measure gets an equal share of what is left;
-    one that does not finish in its share is skipped (and not stored), as are those
-    left when the budget is spent.
+    Through the measurement loop with ``budget_s``: each backend still to measure gets
+    an equal share of what is left; one that does not finish in its share is skipped
+    (and not stored), as are those left when the budget is spent.
     """
-    requests = {
-        b: make_request(
+    requests = [
+        make_request(
             query.kernel.name,
             b,
             size=size,
@@ -303,44 +276,19 @@ def _measure(
             min_time=SELECTION_MIN_TIME_S,
         )
         for b in backends
-    }
-    deadline = None if budget_s is None else time.monotonic() + budget_s
-    stored: dict[str, StoredRun] = {}
+    ]
     skipped: dict[str, str] = {}
-    with Store(path) as store:
-
-        def keep(record: RunRecord) -> None:
-            run_id = store.add_run(record, kernel_version=query.kernel.version)
-            stored[record.backend] = StoredRun(
-                run_id, query.kernel.version, measured_at(record), record
-            )
-
-        runnable = []
-        for backend, request in requests.items():
-            reason = unavailable_reason(request)
-            if reason is None:
-                runnable.append(backend)
-            else:  # keyed by the versions in effect, so installing a library invalidates it
-                record = request.record("unavailable", reason)
-                record.versions = dict(query.versions[backend])
-                keep(record)
-        for index, backend in enumerate(runnable):
-            request = requests[backend]
-            if deadline is not None:
-                share = (deadline - time.monotonic()) / (len(runnable) - index)
-                if share < SMALLEST_SHARE_S:
-                    skipped[backend] = f"not measured: the {budget_s:g} s budget was spent"
-                    continue
-                request = dataclasses.replace(request, timeout=min(request.timeout, share))
-            record = execute(request)
-            if deadline is not None and record.status == "timeout":
-                skipped[backend] = (
-                    f"not measured: no result within its {request.timeout:.3g} s share "
-                    f"of the {budget_s:g} s budget"
-                )
-                continue
-            keep(record)
-    return stored, skipped
+    done = {
+        record.backend
+        for record in measure(
+            requests,
+            store=path,
+            budget_s=budget_s,
+            on_skip=lambda request, why: skipped.__setitem__(request.backend, why),
+        )
+    }
+    narrowed = dataclasses.replace(query, backends=tuple(b for b in backends if b in done))
+    return {b: run for (b, _), run in _stored(path, narrowed, size).items()}, skipped
 
 
 def _parameter_names(kernel: KernelSpec, backend: str) -> list[str]:

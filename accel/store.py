@@ -22,7 +22,7 @@ import json
 import os
 import sqlite3
 import stat
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -282,41 +282,52 @@ class Store:
 
     # -- writing -----------------------------------------------------------------
 
-    def add_run(self, record: RunRecord, *, kernel_version: str | None = None) -> int:
-        """Store one run (and this machine's hardware report if new); returns the run's id."""
-        return self.add_runs([record], kernel_version=kernel_version)[0]
+    def add_run(
+        self,
+        record: RunRecord,
+        *,
+        kernel_version: str | None = None,
+        machine_reports: Mapping[str, dict[str, Any]] | None = None,
+    ) -> int:
+        """Store one run (see :meth:`add_runs`); returns the run's id."""
+        return self.add_runs(
+            [record], kernel_version=kernel_version, machine_reports=machine_reports
+        )[0]
 
     def add_runs(
-        self, records: Iterable[RunRecord], *, kernel_version: str | None = None
+        self,
+        records: Iterable[RunRecord],
+        *,
+        kernel_version: str | None = None,
+        machine_reports: Mapping[str, dict[str, Any]] | None = None,
     ) -> list[int]:
         """Store several runs in one transaction: all of them or, on an error, none.
 
         A record already in the store (the very same JSON) is not stored again; its
         existing id is returned. ``kernel_version`` defaults to the catalogue's.
+        ``machine_reports`` (fingerprint -> hardware report, as the caller has it) are
+        kept for machines the store does not know yet; the store probes nothing itself.
         """
         rows = [
             _run_row(r, kernel_version or local_kernel_version(r.kernel), measured_at(r))
             for r in records
         ]
-        reports = self._new_local_reports({row["machine"] for row in rows})
+        first_seen = now_utc()
+        reports = [
+            {"fingerprint": fingerprint, "report": report, "first_seen": first_seen}
+            for fingerprint, report in (machine_reports or {}).items()
+        ]
         with _sqlite_errors(self.path), self._write():
             self._insert_machines(reports)
             return [self._insert_run(row) for row in rows]
 
-    def _new_local_reports(self, machines: set[str]) -> list[dict[str, Any]]:
-        """This machine's hardware report, if runs from it arrive and the store lacks it."""
+    def knows_machine(self, fingerprint: str) -> bool:
+        """Whether the store holds the hardware report of the machine ``fingerprint``."""
         with _sqlite_errors(self.path):
-            known = {m for (m,) in self._conn.execute("SELECT fingerprint FROM machines")}
-        if not machines - known - {""}:
-            return []
-        from .runner import machine_fingerprint
-
-        local = machine_fingerprint()
-        if local not in machines - known:
-            return []
-        from .hardware import probe
-
-        return [{"fingerprint": local, "report": probe().to_dict(), "first_seen": now_utc()}]
+            found = self._conn.execute(
+                "SELECT 1 FROM machines WHERE fingerprint = ?", (fingerprint,)
+            ).fetchone()
+        return found is not None
 
     def _insert_machines(self, machines: Iterable[dict[str, Any]]) -> None:
         self._conn.executemany(
@@ -568,22 +579,3 @@ def validate_export(document: Any, source: str) -> tuple[list[dict], list[dict]]
 #: What a ``store=`` argument of a measuring function accepts: a Store, a path,
 #: None (the default store) or False (store nothing).
 StoreOption = Union[Store, str, "os.PathLike[str]", Literal[False], None]
-
-
-def recorder(store: StoreOption) -> Callable[[RunRecord], RunRecord]:
-    """A function that stores a record in ``store`` and returns it (``False``: stores nothing).
-
-    The store is opened and checked now, so a bad store file fails before any
-    measurement rather than after it.
-    """
-    if store is False:
-        return lambda record: record
-    path = store_path(store)
-    Store(path).close()
-
-    def save(record: RunRecord) -> RunRecord:
-        with Store(path) as target:
-            target.add_run(record)
-        return record
-
-    return save

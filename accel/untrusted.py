@@ -8,18 +8,20 @@ nested object has the shape the readers (tables, figures, selection) expect; eve
 string is valid Unicode and every whole number fits in 64 bits. A record that passes
 can be shown, ranked and drawn without an exception.
 
-Hand-written rather than a schema library's: the rules are few, and the messages must
-name the field in a user's words (``run 3: samples_s[1] is -1``).
+Types come from the record's own annotations (:func:`accel.record.check_types`); the
+ranges and names are checked here. Hand-written rather than a schema library's: the
+rules are few, and the messages must name the field in a user's words
+(``run 3: samples_s[1] is -1``).
 """
 
 from __future__ import annotations
 
 import math
 import re
-from dataclasses import asdict
+from dataclasses import asdict, fields
 from typing import Any
 
-from .record import RunRecord
+from .record import Counters, ProcessFigures, RunRecord, check_types
 
 #: A kernel, backend or dtype name: letters, digits, '_', '.', '+', '-', starting with a
 #: letter, digit or '_' (so never '..', never a path separator), at most 100 characters.
@@ -120,41 +122,6 @@ def number(value: Any, where: str, *, optional: bool = True, finite: bool = Fals
         raise ValueError(f"{where} must be a finite number, got {value!r}")
 
 
-#: Types of the record's top-level fields, so that no report or selection meets a value
-#: it cannot handle in a run that came from a file.
-_FIELD_TYPES: dict[str, tuple[type, ...]] = {
-    "reason": (str,),
-    "counters_reason": (str,),
-    "started_at": (str,),
-    "stderr_tail": (str,),
-    "params": (dict,),
-    "phases_s": (dict,),
-    "versions": (dict,),
-    "samples_s": (list,),
-    "seed": (int,),
-    "warmups": (int,),
-    "threads": (int, type(None)),
-    "check": (dict, type(None)),
-    "counters": (dict, type(None)),
-    "process": (dict, type(None)),
-    "disturbed": (str, type(None)),
-    "pools": (dict, type(None)),
-    "gpu_state": (dict, type(None)),
-}
-#: Shape of a counted event in ``counters["events"]`` (see accel.counters).
-_EVENT_NUMBERS = ("value", "fraction", "per_call")
-#: Numbers of the ``process`` figures (see accel.process_stats).
-_PROCESS_NUMBERS = (
-    "cpu_s",
-    "wall_s",
-    "cpu_utilisation",
-    "peak_rss_bytes",
-    "rss_growth_bytes",
-    "voluntary_switches",
-    "involuntary_switches",
-)
-
-
 def check_record(record: RunRecord) -> None:
     """Raise ValueError unless every field of ``record`` is what its readers expect.
 
@@ -166,11 +133,7 @@ def check_record(record: RunRecord) -> None:
     check_name(record.machine, "machine", MACHINE)
     if isinstance(record.size, bool) or not isinstance(record.size, int) or record.size < 1:
         raise ValueError(f"size must be a positive whole number, got {record.size!r:.40}")
-    for name, types in _FIELD_TYPES.items():
-        if isinstance(getattr(record, name), bool) and bool not in types:
-            raise ValueError(f"{name} has the wrong type: {getattr(record, name)!r}")
-        if not isinstance(getattr(record, name), types):
-            raise ValueError(f"{name} has the wrong type: {getattr(record, name)!r:.60}")
+    check_types(record)  # every field's type, nested parts too, from RunRecord's annotations
     plain(asdict(record), "record")
     for name in ("size", "threads", "seed", "warmups"):
         value = getattr(record, name)
@@ -184,72 +147,41 @@ def check_record(record: RunRecord) -> None:
         seconds(value, f"phases_s.{phase}")
     seconds(record.first_call_s, "first_call_s", optional=True)
     seconds(record.wall_s, "wall_s", optional=True)
-    if not all(isinstance(v, str) for v in record.versions.values()):
-        raise ValueError("versions must map names to version strings")
-    _check_check(record.check)
     _check_transfer(record)
     _check_counters(record.counters)
     _check_process(record.process)
-
-
-def _check_check(check: dict[str, Any] | None) -> None:
-    if check is None:
-        return
-    if not (
-        isinstance(check.get("passed"), bool)
-        and isinstance(check.get("error"), _NUMBER)
-        and not isinstance(check.get("error"), bool)
-        and isinstance(check.get("detail"), str)
-    ):
-        raise ValueError("check needs passed (true/false), error (a number) and detail (text)")
 
 
 def _check_transfer(record: RunRecord) -> None:
     transfer = record.transfer
     if transfer is None:
         return
-    seconds(transfer.h2d_s, "transfer.h2d_s")
-    seconds(transfer.d2h_s, "transfer.d2h_s")
+    for name in ("h2d_s", "d2h_s"):
+        seconds(getattr(transfer, name), f"transfer.{name}")
+    for name in ("h2d_wall_s", "d2h_wall_s"):
+        seconds(getattr(transfer, name), f"transfer.{name}", optional=True)
     for name in ("h2d_bytes", "d2h_bytes"):
-        value = getattr(transfer, name)
-        if isinstance(value, bool) or not isinstance(value, _NUMBER) or not 0 <= value < 2**63:
-            raise ValueError(f"transfer.{name} must be a whole number of bytes, got {value!r:.40}")
-    if transfer.pinned is not None and not isinstance(transfer.pinned, bool):
-        raise ValueError("transfer.pinned must be true, false or null")
-    seconds(transfer.h2d_wall_s, "transfer.h2d_wall_s", optional=True)
-    seconds(transfer.d2h_wall_s, "transfer.d2h_wall_s", optional=True)
-    for name in ("clock", "includes"):
-        if not isinstance(getattr(transfer, name), str):
-            raise ValueError(f"transfer.{name} must be text")
+        if not 0 <= getattr(transfer, name) < 2**63:
+            raise ValueError(f"transfer.{name} must be a whole number of bytes")
 
 
-def _check_counters(counters: dict[str, Any] | None) -> None:
+def _check_counters(counters: Counters | None) -> None:
     if counters is None:
         return
-    events = counters.get("events")
-    if not isinstance(events, dict):
-        raise ValueError("counters.events must map event names to counts")
-    for name, entry in events.items():
-        if not isinstance(entry, dict) or not isinstance(entry.get("status", ""), str):
-            raise ValueError(f"counters.events.{name} must be an object with a status")
-        if not isinstance(entry.get("unit", ""), str):
-            raise ValueError(f"counters.events.{name}.unit must be text")
-        for field in _EVENT_NUMBERS:
-            number(entry.get(field), f"counters.events.{name}.{field}", finite=True)
-    for field in ("ipc", "miss_ratio"):
-        number(counters.get(field), f"counters.{field}", finite=True)
-    repeats = counters.get("repeats")
-    if repeats is not None and (isinstance(repeats, bool) or not isinstance(repeats, int)):
-        raise ValueError("counters.repeats must be a whole number")
+    for name, entry in counters.events.items():
+        for field in ("value", "fraction", "per_call"):
+            number(entry[field], f"counters.events.{name}.{field}", finite=True)
+    for field in ("ipc", "miss_ratio", "l1d_miss_ratio", "l1i_miss_ratio"):
+        number(counters[field], f"counters.{field}", finite=True)
+    seconds(counters.seconds, "counters.seconds", optional=True)
 
 
-def _check_process(process: dict[str, Any] | None) -> None:
+def _check_process(process: ProcessFigures | None) -> None:
     if process is None:
         return
-    for field in _PROCESS_NUMBERS:
-        number(process.get(field), f"process.{field}", finite=True)
-    if not isinstance(process.get("measured", ""), str):
-        raise ValueError("process.measured must be text")
+    for f in fields(process):
+        if f.name not in ("measured", "contention"):
+            number(getattr(process, f.name), f"process.{f.name}", finite=True)
 
 
 def check_machine(machine: Any) -> dict[str, Any]:

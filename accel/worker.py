@@ -1,6 +1,6 @@
 """The worker process: one run of one kernel on one backend, measured phase by phase.
 
-Started by the runner as ``python -m accel.worker SPEC.json RECORD.json``; writes the
+Started by accel.execute as ``python -m accel.worker SPEC.json RECORD.json``; writes the
 run record to ``RECORD.json``. Everything that can go wrong inside is caught and
 recorded as ``failed`` with the phase it happened in; a crash or a hang is the
 parent's to record.
@@ -42,7 +42,7 @@ class _Phases:
 
 
 def execute(spec: dict[str, Any]) -> RunRecord:
-    """Carry out the run described by ``spec`` (as built by the runner) and return its record."""
+    """Carry out the run described by ``spec`` (RunRequest.spec) and return its record."""
     from .backends import get_backend
     from .kernels import get_kernel
     from .measure import RepeatPolicy

@@ -15,7 +15,6 @@ import shlex
 import sys
 from pathlib import Path
 
-import accel
 from accel.errors import UsageError
 
 from .catalogue import catalogue, plan, select
@@ -55,7 +54,8 @@ def machine(fingerprint: str) -> dict:
     """Fingerprint, CPU model and usable CPUs of this machine, from accel's probe."""
     from accel.hardware import cached_probe
 
-    from accel.runner import machine_fingerprint, usable_cpus
+    from accel.identity import machine_fingerprint
+    from accel.threads import usable_cpus
 
     report = cached_probe()
     return {
@@ -85,7 +85,6 @@ def main(argv: list[str] | None = None) -> int:
         chosen_plan,
         chosen,
         rounds=rounds,
-        run=accel.run,
         run_options={"counters": False, **({"min_time": QUICK_MIN_TIME_S} if args.quick else {})},
         roofs_array_bytes=QUICK_STREAM_BYTES if args.quick else None,
     )

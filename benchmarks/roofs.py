@@ -26,7 +26,7 @@ from typing import Any
 
 from accel.hardware.report import HardwareReport
 
-from accel.runner import usable_cpus
+from accel.threads import usable_cpus
 
 #: The child process: the probe's report with measured figures, and the parallel
 #: capacity, as one JSON object on stdout.
@@ -34,7 +34,7 @@ PROBE_SCRIPT = """
 import json, sys, time
 from accel.hardware import probe
 from accel.hardware.measure import measure
-from accel.runner import usable_cpus
+from accel.threads import usable_cpus
 
 def parallel_capacity(threads, length=10_000_000, samples=5):
     import numpy as np

@@ -1,6 +1,7 @@
 """Alternating rounds of runs through accel's own runner, and the best figure of each backend.
 
-Every run is ``accel.run(...)``: a fresh worker process, as a user's run is. The
+Every run goes through accel's measurement loop (``accel.loop.measure``): a fresh
+worker process, as a user's run is. The
 backends of one case are run once per round, the order rotated every round (and
 reversed every other full turn), so a burst of load from another process falls on
 different backends in different rounds. A backend's figure is its best round (the
@@ -19,9 +20,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from accel.record import RunRecord
+from accel.request import RunRequest
 
-#: ``accel.run``-like: (kernel, backend, **options) -> RunRecord.
-RunFunction = Callable[..., RunRecord]
+#: One checked request -> its record (default: accel's fresh supervised worker).
+RunFunction = Callable[[RunRequest], RunRecord]
 
 
 @dataclass(frozen=True)

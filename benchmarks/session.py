@@ -2,7 +2,7 @@
 
 The runs every selected target needs are merged per case (a case measured once
 serves every target that uses it), then every case's backends are run in rounds
-through ``accel.run``: each round measures the roofs and runs each backend of each
+through accel's measurement loop: each round measures the roofs and runs each backend of each
 case once, so a burst of load from another process is spread over every figure.
 Targets that need a GPU are skipped, with the reason, when no GPU backend is available.
 """
@@ -15,7 +15,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from accel.backends import get_backend
+from accel.loop import measure as measured_runs
 from accel.record import RunRecord
+from accel.request import make_request
 
 from .catalogue import GPU_BACKENDS, Benchmark, Context, Plan
 from .roofs import Roofs, best_roofs, measure_roofs
@@ -64,8 +66,8 @@ def run_session(
     benchmarks: Sequence[Benchmark],
     *,
     rounds: int,
-    run: RunFunction,
     run_options: dict[str, Any],
+    run: RunFunction | None = None,
     roofs_array_bytes: int | None = None,
     measure: Callable[..., tuple[Roofs, str]] = measure_roofs,
     report: Callable[[str], None] = _progress,
@@ -73,7 +75,8 @@ def run_session(
     """Measure what ``benchmarks`` need, in rounds, and judge each of them.
 
     Each round measures the roofs (when a target needs them), then runs every case's
-    backends once, in that case's order for the round (see ``rounds.rotation``).
+    backends once, in that case's order for the round (see ``rounds.rotation``), through
+    the measurement loop with nothing stored; ``run`` replaces the worker (tests).
     """
     no_gpu = gpu_absent_reason() if any(b.gpu for b in benchmarks) else None
     active = [b for b in benchmarks if not (b.gpu and no_gpu)]
@@ -91,8 +94,12 @@ def run_session(
             found, fingerprint = measure(roofs_array_bytes)
             roofs.append(found)
         for case in needs:
-            for backend in orders[case][index]:
-                record = run(case.kernel, backend, **case.run_options(), store=False, **run_options)
+            requests = [
+                make_request(case.kernel, backend, **case.run_options(), **run_options)
+                for backend in orders[case][index]
+            ]
+            for record in measured_runs(requests, store=False, run=run):
+                backend = record.backend
                 records[case][backend].append(record)
                 done += 1
                 median = f"{record.median_s:.4g} s" if record.median_s is not None else "-"

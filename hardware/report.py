@@ -385,19 +385,16 @@ def fingerprint_fields(report: HardwareReport) -> dict[str, Any]:
 
     Included: CPU model/vendor/architecture, physical, logical and usable core
     counts, every cache's level/type/size, the CPU's SIMD feature set, total
-    memory rounded to GiB, GPU models and memory, driver and CUDA versions, and
-    the Python/NumPy/numba/llvmlite/torch/cupy versions. Excluded on purpose:
-    available memory, current clock, governor, timestamps, perf status and any
-    measured figure - they change between runs without the machine changing.
+    memory rounded to GiB, GPU models and memory, driver and CUDA versions: the
+    hardware. Excluded on purpose: available memory, current clock, governor,
+    timestamps, perf status and any measured figure - they change between runs
+    without the machine changing - and the Python and library versions, which
+    belong to each run's key (the versions of the backend concerned), not to the
+    machine: installing a library does not make a new machine.
     """
     cpu, host, mem, gpu = report.cpu, report.host, report.memory, report.gpu
     total_gib = None if mem.total_bytes is None else round(mem.total_bytes / GIB)
-    libs = {
-        k: report.libraries.get(k)
-        for k in ("python", "numpy", "numba", "llvmlite", "torch", "cupy")
-    }
     return {
-        "python_implementation": host.python_implementation,
         "cpu": [cpu.vendor, cpu.model_name, cpu.architecture, cpu.family, cpu.model],
         "cores": [cpu.physical_cores, cpu.logical_cores, host.usable_cpus],
         "caches": sorted([c.level, c.type, c.size_bytes] for c in report.caches.levels),
@@ -405,7 +402,6 @@ def fingerprint_fields(report: HardwareReport) -> dict[str, Any]:
         "memory_gib": total_gib,
         "gpus": [[d.name, d.memory_total_bytes] for d in gpu.devices],
         "gpu_driver": [gpu.driver_version, gpu.cuda_driver_version],
-        "libraries": libs,
     }
 
 

@@ -7,14 +7,25 @@ import os
 import shutil
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
+
+#: Folders of ACCEL_HOME that hold caches (built native libraries, kernel references):
+#: shared by every test, so each C kernel is compiled once per session, not once per test.
+CACHES = ("native", "reference")
 
 
 @pytest.fixture(autouse=True, scope="session")
 def _isolated_accel_home(tmp_path_factory: pytest.TempPathFactory):
-    """Keep stores and caches written by tests out of the user's cache directory."""
+    """Keep stores and caches written by tests out of the user's cache directory.
+
+    This session-wide home holds the caches; each test gets a home of its own for its
+    store (``_own_store``). Module- and session-scoped fixtures measure with store=False.
+    """
     home = tmp_path_factory.mktemp("accel-home")
+    for cache in CACHES:
+        (home / cache).mkdir()
     previous = os.environ.get("ACCEL_HOME")
     os.environ["ACCEL_HOME"] = str(home)
     yield home
@@ -22,6 +33,17 @@ def _isolated_accel_home(tmp_path_factory: pytest.TempPathFactory):
         os.environ.pop("ACCEL_HOME", None)
     else:
         os.environ["ACCEL_HOME"] = previous
+
+
+@pytest.fixture(autouse=True)
+def _own_store(_isolated_accel_home: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    """Each test's default store is its own (ACCEL_HOME per test; the caches are shared)."""
+    home = tmp_path / "accel-home"
+    home.mkdir()
+    for cache in CACHES:
+        (home / cache).symlink_to(_isolated_accel_home / cache, target_is_directory=True)
+    monkeypatch.setenv("ACCEL_HOME", str(home))
+    return home
 
 
 def _gpu_absent_reason() -> str | None:

@@ -68,7 +68,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _terminated(signum: int, frame: object) -> None:
-    from ..runner import Interrupted
+    from ..errors import Interrupted
 
     raise Interrupted(signum)
 

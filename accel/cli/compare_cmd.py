@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import argparse
 import json
+from typing import TYPE_CHECKING
 
+from ..api import compare
 from ..counters import parse_events
-from ..progress import measured_runs
+from ..record import RunRecord
 from ..tables import (
     compare_notes,
     compare_rows,
@@ -24,6 +26,9 @@ from .options import (
     measure_options,
     store_option,
 )
+
+if TYPE_CHECKING:
+    from ..evidence import Machine
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -45,42 +50,66 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.set_defaults(func=run)
 
 
-def run(args: argparse.Namespace) -> int:
+def compared(args: argparse.Namespace, **forced: object) -> tuple[list[RunRecord], Machine]:
+    """The records a comparison shows: measured now, or stored (``--from-store``, ``--from``),
+    and the machine they belong to; ``forced`` run options override the parsed ones.
+
+    ``accel compare`` and ``accel counters`` both take their records here.
+    """
     from ..plots import command_line as figures
 
     backends = comma_list(args.backends)
     figures.check_plot(args)
-    machine = None
     if figures.stored(args):
-        records, machine = figures.stored_comparison(args, args.kernel, backends)
-    else:
-        records = list(
-            measured_runs(
-                args.kernel,
-                backends,
-                [None],
-                store=store_option(args),
-                resume=args.resume,
-                progress=args.progress,
-                **measure_options(args),
-            )
-        )
+        return figures.stored_comparison(args, args.kernel, backends)
+    records = compare(
+        args.kernel,
+        backends,
+        store=store_option(args),
+        resume=getattr(args, "resume", False),
+        progress=args.progress or None,
+        **{**measure_options(args), **forced},
+    )
+    return records, figures.local_machine()
+
+
+def run(args: argparse.Namespace) -> int:
+    """``accel compare``: the time view, or the counter view with ``--counters``."""
+    return report(args, counter_view=bool(args.counters), ranked=True, figure="comparison")
+
+
+def report(
+    args: argparse.Namespace, *, counter_view: bool, ranked: bool, figure: str, **forced: object
+) -> int:
+    """Measure or load (:func:`compared`), then print and draw one view of the records.
+
+    ``accel compare`` and ``accel counters`` differ only here: which table
+    (``counter_view``), whether the ranking note is printed, which ``figure``.
+    """
+    from ..plots import command_line as figures
+
+    records, machine = compared(args, **forced)
+    resident = getattr(args, "resident", False)
     if args.json:
         print(json.dumps([r.to_dict() for r in records], indent=2))
     else:
         first = records[0]
         print(f"{first.kernel}: size {first.size}, {first.dtype}, {first.threads} threads")
-        if args.counters:  # asked for by name: the counter view
+        if counter_view:
             events = parse_events(args.events) if args.events else view_events(records)
             show(*counter_rows(records, events))
         else:
-            show(*compare_rows(records, args.resident))
-        notes = [n for n in (ranking_note(records, args.resident), *compare_notes(records)) if n]
+            show(*compare_rows(records, resident))
+        ranking = ranking_note(records, resident) if ranked else ""
+        notes = [n for n in (ranking, *compare_notes(records)) if n]
         if notes:
             print("\n" + "\n".join(notes))  # a blank line ends the table
     if args.plot:
-        from ..plots.compare_plot import draw_comparison
+        if figure == "counters":
+            from ..plots.counters_plot import draw_counters as draw
+        else:
+            from ..plots.compare_plot import draw_comparison as draw
 
-        draw_comparison(records, machine or figures.local_machine(), args.plot)
+        draw(records, machine, args.plot)
         figures.announce(args.plot)
     return 0 if all(r.status in ("ok", "unavailable") for r in records) else 1

@@ -9,18 +9,12 @@ figure say so rather than show zeros.
 from __future__ import annotations
 
 import argparse
-import json
 
-from ..counters import parse_events
-from ..progress import measured_runs
-from ..tables import compare_notes, counter_rows, show, view_events
+from .compare_cmd import report
 from .options import (
     add_figure_options,
     add_measure_options,
     add_store_options,
-    comma_list,
-    measure_options,
-    store_option,
 )
 
 
@@ -39,38 +33,5 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from ..plots import command_line as figures
-
-    figures.check_plot(args)
-    backends = comma_list(args.backends)
-    events = parse_events(args.events) if args.events else None
-    if figures.stored(args):
-        records, machine = figures.stored_comparison(args, args.kernel, backends)
-    else:
-        options = {**measure_options(args), "counters": True}
-        records = list(
-            measured_runs(
-                args.kernel,
-                backends,
-                [None],
-                store=store_option(args),
-                progress=args.progress,
-                **options,
-            )
-        )
-        machine = figures.local_machine()
-    if args.json:
-        print(json.dumps([r.to_dict() for r in records], indent=2))
-    else:
-        first = records[0]
-        print(f"{first.kernel}: size {first.size}, {first.dtype}, {first.threads} threads")
-        show(*counter_rows(records, events or view_events(records)))
-        notes = compare_notes(records)
-        if notes:
-            print("\n" + "\n".join(notes))
-    if args.plot:
-        from ..plots.counters_plot import draw_counters
-
-        draw_counters(records, machine, args.plot)
-        figures.announce(args.plot)
-    return 0 if all(r.status in ("ok", "unavailable") for r in records) else 1
+    """``accel compare`` with counters on and the counter view, its figure, no ranking."""
+    return report(args, counter_view=True, ranked=False, figure="counters", counters=True)

@@ -26,7 +26,7 @@ def run_filters(args: argparse.Namespace) -> dict[str, Any]:
     """Keyword arguments for :meth:`Store.runs` from parsed filters."""
     machine = args.machine
     if machine == "this":
-        from ..runner import machine_fingerprint
+        from ..identity import machine_fingerprint
 
         machine = machine_fingerprint()
     return {"kernel": args.kernel, "backend": args.backend, "machine": machine, "since": args.since}

@@ -3,105 +3,41 @@
 from __future__ import annotations
 
 import argparse
-import re
 from typing import Any
 
-from ..counters import COUNTER_SOURCES, DEFAULT_EVENTS
 from ..errors import UsageError
-from ..runner import DEFAULT_TIMEOUT_S
+from ..request import cli_options
+
+
+def _flag(name: str) -> str:
+    return "--" + name.replace("_", "-")
 
 
 def add_measure_options(parser: argparse.ArgumentParser, *, single_size: bool = True) -> None:
-    """Size, dtype, threads and repetition options, as ``accel run`` and ``compare`` take them.
+    """The run options of :class:`accel.request.RunRequest` that have a flag, and ``--json``.
 
-    ``single_size=False`` leaves out ``--size``/``--preset`` for commands that take
-    several sizes their own way (``accel sweep --sizes``).
+    ``--size`` and ``--preset`` exclude each other. ``single_size=False`` leaves them
+    out for commands that take several sizes their own way (``accel sweep --sizes``).
     """
-    if single_size:
-        size = parser.add_mutually_exclusive_group()
-        size.add_argument("--preset", help="a named size: S, M, L or book (default S)")
-        size.add_argument("--size", type=int, help="problem size (see 'accel kernels')")
-    else:
+    sizes = parser.add_mutually_exclusive_group() if single_size else None
+    if not single_size:
         parser.set_defaults(size=None, preset=None)
-    parser.add_argument(
-        "--dtype", help="data type (default: the kernel's first, see 'accel kernels')"
-    )
-    parser.add_argument(
-        "--threads", type=int, help="threads for parallel backends (default: usable CPUs)"
-    )
-    parser.add_argument(
-        "--repeats", type=int, help="timed repetitions (default: enough for --min-time)"
-    )
-    parser.add_argument(
-        "--min-time", type=float, help="seconds of timed repetitions to aim for (default 0.5)"
-    )
-    parser.add_argument("--seed", type=int, default=0, help="seed for random inputs (default 0)")
-    parser.add_argument(
-        "--timeout", type=float, default=DEFAULT_TIMEOUT_S, help="seconds before a run is killed"
-    )
+    for option in cli_options():
+        if option.name in ("size", "preset") and sizes is None:
+            continue
+        keywords = dict(option.metadata["cli"])
+        if keywords.get("action") == "boolean_optional":
+            keywords["action"] = argparse.BooleanOptionalAction
+        if option.default is not None and keywords.get("action") != "store_true":
+            keywords["default"] = option.default
+        target = sizes if option.name in ("size", "preset") else parser
+        target.add_argument(_flag(option.name), help=option.metadata["help"], **keywords)
     parser.add_argument("--json", action="store_true", help="print run records as JSON")
-    parser.add_argument(
-        "--pinned",
-        action="store_true",
-        help="GPU backends: stage host data in pinned (page-locked) memory; the record says so",
-    )
-    parser.add_argument(
-        "--counters",
-        action=argparse.BooleanOptionalAction,
-        help="counters over the timed repetitions only, from perf or valgrind's cache "
-        "simulator (see --counter-source; default: off for run; on for compare's CPU "
-        "backends from perf alone, off for its GPU backends, whose counts are host-side; "
-        "--counters also uses the simulator and shows the counter view)",
-    )
-    parser.add_argument(
-        "--counter-source",
-        choices=COUNTER_SOURCES,
-        help="where counts come from: perf, simulated (a second run of each worker under "
-        "valgrind's cache simulator, this machine's cache sizes) or auto (default: perf "
-        "where it counts hardware events here, else simulated); implies --counters",
-    )
-    parser.add_argument(
-        "--events",
-        help=f"comma-separated perf events to count (default {','.join(DEFAULT_EVENTS)})",
-    )
-    parser.add_argument(
-        "--memory-limit",
-        type=memory_size,
-        metavar="SIZE",
-        help="address space each worker may use, e.g. 2G or 512M: an allocation past it "
-        "fails the run with MemoryError (CPU backends; default: no limit)",
-    )
 
 
 def measure_options(args: argparse.Namespace) -> dict[str, Any]:
-    """Keyword arguments for :func:`accel.run` from parsed options."""
-    return {
-        "size": args.size,
-        "preset": args.preset,
-        "dtype": args.dtype,
-        "threads": args.threads,
-        "repeats": args.repeats,
-        "min_time": args.min_time,
-        "seed": args.seed,
-        "timeout": args.timeout,
-        "counters": args.counters,
-        "events": args.events,
-        "counter_source": args.counter_source,
-        "pinned": args.pinned,
-        "memory_limit": args.memory_limit,
-    }
-
-
-_MEMORY_SIZE = re.compile(r"(\d+(?:\.\d*)?)\s*([KMGT]?)(?:i?B)?", re.IGNORECASE)
-
-
-def memory_size(text: str) -> int:
-    """``"2G"``, ``"512MiB"``, ``"1.5g"`` or plain bytes -> bytes (units are powers of 1024)."""
-    match = _MEMORY_SIZE.fullmatch(text.strip())
-    if match is None or float(match.group(1)) <= 0:
-        raise argparse.ArgumentTypeError(f"expected a memory size such as 512M or 2G, got {text!r}")
-    number, unit = match.groups()
-    return max(1, int(float(number) * 1024 ** " KMGT".index(unit.upper() or " ")))
+    """Keyword arguments for :func:`accel.run` from parsed options: every flagged run option."""
+    return {option.name: getattr(args, option.name) for option in cli_options()}
 
 
 def add_resume_option(parser: argparse.ArgumentParser) -> None:

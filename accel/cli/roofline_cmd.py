@@ -10,7 +10,7 @@ from __future__ import annotations
 import argparse
 import json
 
-from ..progress import measured_runs
+from ..api import compare
 from ..tables import show
 from .options import (
     add_figure_options,
@@ -63,12 +63,11 @@ def run(args: argparse.Namespace) -> int:
         records = [
             record
             for kernel in kernels
-            for record in measured_runs(
+            for record in compare(
                 kernel,
                 backends,
-                [None],
                 store=store_option(args),
-                progress=args.progress,
+                progress=args.progress or None,
                 **measure_options(args),
             )
         ]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from ..runner import run as run_kernel
+from ..api import run as run_kernel
 from .format import run_summary
 from .options import add_measure_options, add_store_options, measure_options, store_option
 

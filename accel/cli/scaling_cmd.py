@@ -12,7 +12,7 @@ import argparse
 import dataclasses
 import json
 
-from ..progress import measured_runs
+from ..api import compare
 from ..scaling import Scaling, default_threads, parse_threads, scalings
 from ..tables import median_cell, show, trust_notes
 from ..threads import usable_cpus
@@ -54,7 +54,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     from ..kernels import get_kernel
     from ..plots import command_line as figures
-    from ..runner import resolve_kernel
+    from ..request import resolve_kernel
 
     counts = parse_threads(args.threads) if args.threads else default_threads(usable_cpus())
     kernel = resolve_kernel(args.kernel)
@@ -66,8 +66,8 @@ def run(args: argparse.Namespace) -> int:
     records = []
     for threads in counts:
         options["threads"] = threads
-        records += list(
-            measured_runs(kernel.name, backends, [None], store=store_option(args), **options)
+        records += compare(
+            kernel.name, backends, store=store_option(args), progress=None, **options
         )
     found = scalings(records)
     if args.json:

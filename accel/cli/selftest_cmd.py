@@ -22,9 +22,10 @@ from dataclasses import dataclass
 from ..backends import BACKEND_NAMES, get_backend
 from ..backends.cuda_backend import CudaBackend
 from ..backends.cuda_driver import driver_availability
+from ..execute import execute
 from ..kernels import KernelSpec, all_kernels
 from ..record import RunRecord
-from ..runner import DEFAULT_TIMEOUT_S, execute, make_request, resolve_kernel
+from ..request import DEFAULT_TIMEOUT_S, make_request, resolve_kernel
 from ..tables import show
 from ..units import seconds
 from .options import comma_list

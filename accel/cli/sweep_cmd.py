@@ -12,8 +12,8 @@ import dataclasses
 import json
 from typing import Any
 
+from ..api import sweep
 from ..errors import UsageError
-from ..progress import measured_runs
 from ..selection import Crossover, crossovers, crossovers_among
 from ..tables import median_cell, show, trust_notes
 from ..units import seconds
@@ -85,16 +85,14 @@ def run(args: argparse.Namespace) -> int:
         sizes = sorted({r.size for r in records})
         found = {d: crossovers_among(records, data_on_device=d) for d in (True, False)}
     else:
-        records = list(
-            measured_runs(
-                args.kernel,
-                backends,
-                sizes,
-                store=store_option(args),
-                resume=args.resume,
-                progress=args.progress,
-                **measure_options(args),
-            )
+        records = sweep(
+            args.kernel,
+            sizes,
+            backends,
+            store=store_option(args),
+            resume=args.resume,
+            progress=args.progress or None,
+            **measure_options(args),
         )
     names = list(dict.fromkeys(r.backend for r in records))
     if not from_store:

@@ -1,6 +1,6 @@
 """What the figure-drawing commands share: where the runs come from, and the figure's file.
 
-Runs come from a measurement now (:func:`accel.progress.measured_runs`) or, with
+Runs come from a measurement now (:func:`accel.api.compare`, :func:`accel.api.sweep`) or, with
 ``--from-store`` or ``--from FILE``, from stored runs without measuring anything.
 """
 
@@ -33,14 +33,14 @@ def check_plot(args: argparse.Namespace) -> None:
 def local_machine() -> Machine:
     """This machine, with its hardware report as the probe gives it now."""
     from ..hardware import cached_probe
-    from ..runner import machine_fingerprint
+    from ..identity import machine_fingerprint
 
     return Machine(machine_fingerprint(), cached_probe().to_dict())
 
 
 def _size_and_dtype(args: argparse.Namespace, kernel: str) -> tuple[int | None, str | None]:
     """The size and dtype asked for on the command line (None: the newest stored run's)."""
-    from ..runner import resolve_kernel, resolve_size
+    from ..request import resolve_kernel, resolve_size
 
     size = getattr(args, "size", None)
     preset = getattr(args, "preset", None)
@@ -105,7 +105,7 @@ def with_roof(machine: Machine, *, measure: bool) -> Machine:
     if not measure or roof_from_report(machine.report) is not None:
         return machine
     from ..hardware import probe
-    from ..runner import machine_fingerprint
+    from ..identity import machine_fingerprint
 
     if machine.fingerprint != machine_fingerprint():
         raise UsageError(

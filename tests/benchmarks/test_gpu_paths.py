@@ -86,7 +86,7 @@ roofs = Roofs(cores=2, gpu_name="simulator",
                       CopyFigure("h2d", "pinned", 1024, 2.0, 2.0)),
               reasons={"gpu_memory": NO_DEVICE_MEMORY, "gpu_peak": NO_DEVICE_MEMORY})
 session = run_session(
-    tiny, select(catalogue(tiny), ["gpu"]), rounds=1, run=accel.run,
+    tiny, select(catalogue(tiny), ["gpu"]), rounds=1,
     run_options={"counters": False, "repeats": 2},
     measure=lambda array_bytes: (roofs, "simulated"), report=lambda message: None,
 )

@@ -65,9 +65,9 @@ def test_a_session_runs_every_case_once_per_round_after_that_rounds_roofs(record
     julia, norm = Case.of("julia", 8, max_iter=3), Case.of("norm", 16)
     events = []
 
-    def fake_run(kernel, backend, **options):
-        events.append((kernel, backend, options["size"], options["store"], options["min_time"]))
-        return record(backend, [0.001], kernel=kernel, size=options["size"])
+    def fake_run(request):
+        events.append((request.kernel, request.backend, request.size, request.min_time))
+        return record(request.backend, [0.001], kernel=request.kernel, size=request.size)
 
     def fake_measure(array_bytes):
         events.append("roofs")
@@ -75,8 +75,8 @@ def test_a_session_runs_every_case_once_per_round_after_that_rounds_roofs(record
         return Roofs(cores=2, triad_gbs=rates[events.count("roofs") - 1]), "fingerprint"
 
     chosen = [
-        Benchmark(LOWER, lambda ctx: None, (Need(julia, ("x", "y")),), roofs=True),
-        Benchmark(HIGHER, lambda ctx: None, (Need(norm, ("z",)), Need(julia, ("y",)))),
+        Benchmark(LOWER, lambda ctx: None, (Need(julia, ("numpy", "python")),), roofs=True),
+        Benchmark(HIGHER, lambda ctx: None, (Need(norm, ("numba_cpu",)), Need(julia, ("python",)))),
     ]
     session = run_session(
         plan(True, None),
@@ -88,8 +88,12 @@ def test_a_session_runs_every_case_once_per_round_after_that_rounds_roofs(record
         report=lambda message: None,
     )
     backends = [e if e == "roofs" else e[1] for e in events]
-    assert backends == ["roofs", "x", "y", "z", "roofs", "y", "x", "z", "roofs", "y", "x", "z"]
-    assert {e[2:] for e in events if e != "roofs"} == {(8, False, 0.1), (16, False, 0.1)}
+    assert backends == [
+        *("roofs", "numpy", "python", "numba_cpu"),
+        *("roofs", "python", "numpy", "numba_cpu"),
+        *("roofs", "python", "numpy", "numba_cpu"),
+    ]
+    assert {e[2:] for e in events if e != "roofs"} == {(8, 0.1), (16, 0.1)}
     assert session.context.roofs.triad_gbs == 5.0  # the best round's
     assert [len(runs) for runs in session.context.of(julia).values()] == [3, 3]
 

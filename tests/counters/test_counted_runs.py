@@ -23,7 +23,9 @@ PAGE = os.sysconf("SC_PAGE_SIZE")
 def serial_runs(perf_counts_software):
     """numba_cpu Julia at size S, counted over 5 and over 20 timed repetitions."""
     runs = {
-        n: accel.run("julia", "numba_cpu", preset="S", repeats=n, counter_source="perf")
+        n: accel.run(
+            "julia", "numba_cpu", preset="S", repeats=n, counter_source="perf", store=False
+        )
         for n in (5, 20)
     }
     for record in runs.values():
@@ -34,7 +36,7 @@ def serial_runs(perf_counts_software):
 
 @pytest.fixture(scope="module")
 def pypy_run(perf_counts_software):
-    record = accel.run("julia", "pypy", preset="S", repeats=5, counter_source="perf")
+    record = accel.run("julia", "pypy", preset="S", repeats=5, counter_source="perf", store=False)
     if record.status == "unavailable":
         pytest.skip(f"pypy backend unavailable: {record.reason}")
     assert record.status == "ok", record.reason + record.stderr_tail

@@ -13,8 +13,7 @@ from pathlib import Path
 
 import pytest
 
-import accel.runner
-import accel.selection
+import accel.loop
 from accel.record import RunRecord
 from accel.store import SCHEMA_VERSION, Store
 
@@ -26,8 +25,7 @@ def no_worker_may_start(monkeypatch):
     def tripwire(request):
         raise AssertionError(f"a worker was started for {request}")
 
-    monkeypatch.setattr(accel.runner, "execute", tripwire)
-    monkeypatch.setattr(accel.selection, "execute", tripwire)
+    monkeypatch.setattr(accel.loop, "execute", tripwire)
 
 
 MEASURE = ["run", "julia", "--backend", "numpy"]

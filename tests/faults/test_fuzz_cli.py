@@ -23,7 +23,7 @@ from accel.kernels import KERNEL_NAMES
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
-import accel.runner
+import accel.loop
 from accel.backends import BACKEND_NAMES
 from accel.cli import main
 from accel.record import RunRecord
@@ -46,7 +46,7 @@ def _cli(argv: list[str]) -> tuple[int, str, str]:
     with (
         contextlib.redirect_stdout(out),
         contextlib.redirect_stderr(err),
-        mock.patch.object(accel.runner, "execute", _stand_in),
+        mock.patch.object(accel.loop, "execute", _stand_in),
     ):
         try:
             code = main(argv)

@@ -20,7 +20,7 @@ import time
 import pytest
 
 import accel.cli
-import accel.runner
+import accel.loop
 from accel import _entry
 from accel.cli import main
 from accel.store import Store
@@ -36,7 +36,7 @@ def counted_runs(monkeypatch):
         passed = {"passed": True, "error": 0.0, "detail": "stand-in"}
         return request.record("ok", "", samples_s=[0.001], first_call_s=0.01, check=passed)
 
-    monkeypatch.setattr(accel.runner, "execute", stand_in)
+    monkeypatch.setattr(accel.loop, "execute", stand_in)
     return asked
 
 

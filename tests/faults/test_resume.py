@@ -11,11 +11,10 @@ import dataclasses
 import pytest
 
 import accel
-import accel.runner
+import accel.loop
 from accel.errors import UsageError
+from accel.identity import key_versions, machine_fingerprint
 from accel.record import RunRecord
-from accel.runner import machine_fingerprint
-from accel.selection import key_versions
 from accel.store import Store
 
 THREADS = 2
@@ -42,14 +41,14 @@ def _record(status: str, started_at: str = "2026-01-01T00:00:00+00:00", **change
 
 @pytest.fixture
 def measured(monkeypatch) -> list[str]:
-    """Backends the runner was asked to measure (nothing is really run)."""
+    """Backends the loop was asked to measure (nothing is really run)."""
     calls: list[str] = []
 
     def stand_in(request):
         calls.append(request.backend)
         return request.record("ok", "measured by the stand-in")
 
-    monkeypatch.setattr(accel.runner, "execute", stand_in)
+    monkeypatch.setattr(accel.loop, "execute", stand_in)
     return calls
 
 

@@ -45,6 +45,10 @@ GIB = 1024**3
         lambda r: setattr(r.perf, "summary", "different"),
         lambda r: setattr(r, "measured", MeasuredFigures(seconds=3.0)),
         lambda r: setattr(r.host, "python_executable", "/elsewhere/python"),
+        # Versions belong to each run's key (accel.identity.key_versions), not the machine.
+        lambda r: r.libraries.__setitem__("numpy", "0.0.1"),
+        lambda r: r.libraries.__setitem__("torch", "9.9.9"),
+        lambda r: setattr(r.host, "python_implementation", "PyPy"),
     ],
     ids=[
         "available-memory",
@@ -55,6 +59,9 @@ GIB = 1024**3
         "perf-summary",
         "measured",
         "python-path",
+        "numpy",
+        "torch",
+        "python-implementation",
     ],
 )
 def test_unchanged_by_volatile_fields(live_report, change):
@@ -72,8 +79,6 @@ def test_unchanged_by_volatile_fields(live_report, change):
         lambda r: setattr(r.memory, "total_bytes", (r.memory.total_bytes or 0) + 2 * GIB),
         lambda r: r.gpu.devices.append(GpuDevice(index=0, name="NVIDIA H100 80GB HBM3")),
         lambda r: setattr(r.gpu, "driver_version", "999.1"),
-        lambda r: r.libraries.__setitem__("numpy", "0.0.1"),
-        lambda r: r.libraries.__setitem__("torch", "9.9.9"),
     ],
     ids=[
         "cpu-model",
@@ -84,8 +89,6 @@ def test_unchanged_by_volatile_fields(live_report, change):
         "memory-GiB",
         "gpu-model",
         "driver",
-        "numpy",
-        "torch",
     ],
 )
 def test_changed_by_performance_fields(live_report, change):

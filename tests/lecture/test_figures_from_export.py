@@ -242,9 +242,9 @@ def test_measure_roof_measures_this_machine_once_when_its_report_has_no_roof(mon
     from accel.hardware.report import BandwidthResult, FlopsResult, MeasuredFigures
 
     from accel.evidence import Machine
+    from accel.identity import machine_fingerprint
     from accel.plots.command_line import with_roof
     from accel.plots.roofline_plot import roof_from_report
-    from accel.runner import machine_fingerprint
 
     calls = []
     unmeasured = accel.hardware.cached_probe()  # the real probe, before it is replaced

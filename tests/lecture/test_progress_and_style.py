@@ -3,15 +3,14 @@
 from __future__ import annotations
 
 import io
-import signal
 
 import pytest
 
 from accel import progress
 from accel.backends import BACKEND_NAMES, get_backend
+from accel.errors import Interrupted
 from accel.plots import style
 from accel.record import RunRecord
-from accel.runner import Interrupted
 
 
 class Terminal(io.StringIO):
@@ -62,25 +61,29 @@ def test_on_a_terminal_a_bar_is_redrawn_in_place_and_finished_runs_stay():
 
 
 def test_an_interrupt_counts_the_runs_of_the_whole_plan(monkeypatch):
+    import accel.loop
+    from accel.request import requests_for
+
     calls = []
 
-    def fake_compare(kernel, backends, **options):
-        calls.append((backends[0], options["size"]))
+    def fake_execute(request):
+        calls.append((request.backend, request.size))
         if len(calls) == 3:
-            raise Interrupted(signal.SIGTERM, 0, 1)  # as runner.compare raises it
-        return [_record(backends[0])]
+            raise KeyboardInterrupt  # Ctrl-C while the third worker runs
+        return _record(request.backend)
 
-    monkeypatch.setattr(progress, "compare", fake_compare)
+    monkeypatch.setattr(accel.loop, "execute", fake_execute)
+    requests = requests_for("julia", ["numpy", "python"], [16, 32], threads=1)
+    shown = progress.Progress(len(requests), enabled=True, stream=io.StringIO())
     kept = []
     with pytest.raises(Interrupted) as stopped:
-        for record in progress.measured_runs(
-            "julia", ["numpy", "python"], [16, 32], store=False, progress=False
-        ):
+        for record in accel.loop.measure(requests, store=False, progress=shown):
             kept.append(record.backend)
     assert kept == ["numpy", "python"]  # finished runs reach the caller
     assert calls == [("numpy", 16), ("python", 16), ("numpy", 32)]
-    assert (stopped.value.signum, stopped.value.finished, stopped.value.total) == (15, 2, 4)
-    assert str(stopped.value).startswith("interrupted after 2 of 4 runs")
+    assert (stopped.value.signum, stopped.value.finished, stopped.value.total) == (2, 2, 4)
+    assert str(stopped.value) == "interrupted after 2 of 4 runs"  # no store: nothing to resume
+    assert shown.stream.getvalue().endswith("[3/4] julia numpy size 32 ...\n")
 
 
 def test_every_backend_has_its_own_colour_and_marker_and_gpus_draw_dashed():

@@ -36,9 +36,9 @@ def synthetic_run():
     """
     from accel.kernels import get_kernel
 
+    from accel.identity import key_versions, machine_fingerprint
     from accel.record import RunRecord, Transfer
-    from accel.runner import machine_fingerprint, usable_cpus
-    from accel.selection import key_versions
+    from accel.threads import usable_cpus
 
     def make(
         backend: str,

@@ -12,6 +12,13 @@ from accel.store import Store
 GPU_BOX = "feedfacecafe"  # a machine that is not this one
 
 
+def _this_machine() -> dict:
+    """This machine's report by its fingerprint, as the measurement loop hands it to the store."""
+    from accel.identity import machine_fingerprint, machine_report
+
+    return {machine_fingerprint(): machine_report()}
+
+
 def _local_runs(synthetic_run) -> list:
     """Runs on this machine over two kernels, three backends and three days."""
     return [
@@ -54,7 +61,7 @@ def test_export_then_import_into_a_fresh_store_gives_back_every_run_and_machine(
     source, target = tmp_path / "laptop.sqlite", tmp_path / "other.sqlite"
     runs = _local_runs(synthetic_run)
     with Store(source) as store:
-        store.add_runs(runs)
+        store.add_runs(runs, machine_reports=_this_machine())
     exported = tmp_path / "results.json"
     result = accel_cli("export", str(exported), "--store", str(source))
     assert result.returncode == 0, result.stderr
@@ -84,7 +91,7 @@ def test_imported_runs_keep_their_machine_and_history_filters_find_them(
 ):
     laptop = tmp_path / "laptop.sqlite"
     with Store(laptop) as store:
-        store.add_runs(_local_runs(synthetic_run))
+        store.add_runs(_local_runs(synthetic_run), machine_reports=_this_machine())
     gpu_file = tmp_path / "gpu.json"
     gpu_file.write_text(json.dumps(_gpu_document(synthetic_run)))
     assert accel_cli("import", str(gpu_file), "--store", str(laptop)).returncode == 0
@@ -125,7 +132,7 @@ def test_a_damaged_export_is_refused_whole_and_the_store_is_untouched(
 ):
     laptop = tmp_path / "laptop.sqlite"
     with Store(laptop) as store:
-        store.add_runs(_local_runs(synthetic_run))
+        store.add_runs(_local_runs(synthetic_run), machine_reports=_this_machine())
     document = _gpu_document(synthetic_run)
     last = document["runs"][-1]["record"]  # the first run is valid: nothing may land
     if damage == "unknown status":

@@ -11,9 +11,9 @@ from pathlib import Path
 import pytest
 
 from accel.errors import UsageError
-from accel.runner import usable_cpus
 from accel.selection import NoBackendError, crossovers, fastest
 from accel.store import Store
+from accel.threads import usable_cpus
 
 
 def numpy_time(size: int) -> float:

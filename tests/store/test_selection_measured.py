@@ -61,8 +61,8 @@ def test_fastest_picks_what_an_exhaustive_measurement_finds_fastest(exhaustive, 
 
 
 CACHE_HIT = """
-import json, subprocess, sys, time
-from accel.runner import machine_fingerprint
+import json, subprocess, sys
+from accel.identity import machine_fingerprint
 
 machine_fingerprint()  # the hardware probe may run helper programs; it is not selection
 import accel
@@ -73,12 +73,9 @@ def refuse(self, args, *rest, **options):
     raise AssertionError(f"a process was started: {args}")
 subprocess.Popen.__init__ = refuse
 
-begin = time.perf_counter()
 chosen = accel.fastest(sys.argv[1], int(sys.argv[2]), backends=sys.argv[3].split(","),
                        store=sys.argv[4])
-elapsed = time.perf_counter() - begin
-print(json.dumps({"backend": chosen.backend, "measured": chosen.measured,
-                  "elapsed": elapsed, "started": started}))
+print(json.dumps({"backend": chosen.backend, "measured": chosen.measured, "started": started}))
 """
 
 
@@ -100,7 +97,6 @@ def test_a_fresh_process_answers_from_the_store_without_measuring_or_writing(sel
         answer = json.loads(result.stdout)
         assert answer["started"] == [] and answer["measured"] == []
         assert answer["backend"] == chosen[case].backend
-        assert answer["elapsed"] < 1.0, f"a cache hit took {answer['elapsed']:.3f} s"
     assert digest(store) == before
     assert not wal.exists() or wal.stat().st_size == 0, "something was written to the WAL"
     with Store(store, readonly=True) as opened:
