@@ -143,11 +143,14 @@ class Part:
 
 @dataclass(eq=False)
 class Check(Part):
-    """The kernel's verdict on the run's output: passed, an error figure, and why."""
+    """The kernel's verdict on the run's output: passed, an error figure, and why.
+
+    A kernel's check always gives all three; an imported record must have them too.
+    """
 
     passed: bool
-    error: float
-    detail: str
+    error: float | None = None
+    detail: str = ""
 
 
 @dataclass(eq=False)

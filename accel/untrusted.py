@@ -147,6 +147,8 @@ def check_record(record: RunRecord) -> None:
         seconds(value, f"phases_s.{phase}")
     seconds(record.first_call_s, "first_call_s", optional=True)
     seconds(record.wall_s, "wall_s", optional=True)
+    if record.check is not None and record.check.error is None:
+        raise ValueError("check needs passed (true/false), error (a number) and detail (text)")
     _check_transfer(record)
     _check_counters(record.counters)
     _check_process(record.process)

@@ -222,7 +222,7 @@ import accel
 for dtype in ("float64", "float32"):
     record = accel.run("diffusion", "numba_cuda", size=12, dtype=dtype, params={"steps": 4},
                        repeats=1)
-    print(json.dumps([record.status, record.reason, record.check]))
+    print(json.dumps([record.status, record.reason, record.to_dict()["check"]]))
 """
 
 
