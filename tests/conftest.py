@@ -36,10 +36,16 @@ def _isolated_accel_home(tmp_path_factory: pytest.TempPathFactory):
 
 
 @pytest.fixture(autouse=True)
-def _own_store(_isolated_accel_home: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
-    """Each test's default store is its own (ACCEL_HOME per test; the caches are shared)."""
-    home = tmp_path / "accel-home"
-    home.mkdir()
+def _own_store(
+    _isolated_accel_home: Path,
+    tmp_path_factory: pytest.TempPathFactory,
+    monkeypatch: pytest.MonkeyPatch,
+):
+    """Each test's default store is its own (ACCEL_HOME per test; the caches are shared).
+
+    The home is a folder of its own, not in ``tmp_path``, which the test may list.
+    """
+    home = tmp_path_factory.mktemp("home")
     for cache in CACHES:
         (home / cache).symlink_to(_isolated_accel_home / cache, target_is_directory=True)
     monkeypatch.setenv("ACCEL_HOME", str(home))
