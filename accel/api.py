@@ -19,17 +19,23 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from .backends import get_backend
-from .loop import Watcher, measure, measure_one
+from .backends import BACKEND_NAMES, get_backend
+from .comparison import Comparison
+from .kernels import KernelSpec
+from .kernels.own import Kernel
+from .loop import measure, measure_one
+from .progress import watcher
 from .record import RunRecord
-from .request import make_request, requests_for
+from .request import make_request, requests_for, resolve_kernel
 from .selection import fastest
 from .store import StoreOption
 
 __all__ = ["compare", "fastest", "run", "sweep"]
 
 
-def run(kernel: str, backend: str, *, store: StoreOption = None, **options: Any) -> RunRecord:
+def run(
+    kernel: str | KernelSpec, backend: str, *, store: StoreOption = None, **options: Any
+) -> RunRecord:
     """Measure ``kernel`` on ``backend`` in a fresh process and return its run record.
 
     ``options`` are the run options (see the module); counters are off unless asked
@@ -41,14 +47,14 @@ def run(kernel: str, backend: str, *, store: StoreOption = None, **options: Any)
 
 
 def compare(
-    kernel: str,
+    kernel: str | KernelSpec,
     backends: Iterable[str] | None = None,
     *,
     store: StoreOption = None,
     resume: bool = False,
-    progress: bool | None = False,
+    progress: bool | None = None,
     **options: Any,
-) -> list[RunRecord]:
+) -> Comparison:
     """Run ``kernel`` on every backend (or those named), one fresh process each.
 
     Unavailable backends are included as records with status ``unavailable`` and
@@ -61,22 +67,25 @@ def compare(
     Each record is stored in ``store`` as it arrives (as :func:`run` does), so a
     comparison stopped by Ctrl-C or SIGTERM (:class:`accel.errors.Interrupted`) keeps
     what finished; ``resume=True`` then takes those from the store instead of
-    measuring them again. ``progress``: True shows it on stderr, None only where
-    stderr is a terminal.
+    measuring them again. ``progress``: True shows it on stderr, False never, None
+    (the default) where someone watches: a terminal, or the notebook cell that runs it.
+    The records come as a :class:`~accel.comparison.Comparison`: a list that a notebook
+    shows as a table, with ``to_pandas()`` and ``plot()``. A kernel defined with
+    :class:`accel.Kernel` runs on the backends it names unless ``backends`` says otherwise.
     """
     return sweep(kernel, [None], backends, store=store, resume=resume, progress=progress, **options)
 
 
 def sweep(
-    kernel: str,
+    kernel: str | KernelSpec,
     sizes: Sequence[int | None],
     backends: Iterable[str] | None = None,
     *,
     store: StoreOption = None,
     resume: bool = False,
-    progress: bool | None = False,
+    progress: bool | None = None,
     **options: Any,
-) -> list[RunRecord]:
+) -> Comparison:
     """:func:`compare` at every size of ``sizes`` (size-major; None: the size in ``options``).
 
     Every request is checked before the first run starts, so a bad name or size
@@ -91,7 +100,7 @@ def sweep(
         asked = True if options.get("events") is not None else None
     elif asked is None:  # a counter_source named: counters asked for
         asked = True
-    names = None if backends is None else list(backends)
+    names = own_backends(kernel) if backends is None else list(backends)
     requests = requests_for(
         kernel,
         names,
@@ -99,8 +108,8 @@ def sweep(
         per_backend=lambda name: {"counters": counters_by_default(name, asked)},
         **options,
     )
-    return list(
-        measure(requests, store=store, resume=resume, progress=_watcher(progress, len(requests)))
+    return Comparison(
+        measure(requests, store=store, resume=resume, progress=watcher(progress, len(requests)))
     )
 
 
@@ -115,10 +124,10 @@ def counters_by_default(backend: str, asked: bool | None) -> bool:
     return get_backend(backend).device != "cuda"
 
 
-def _watcher(progress: bool | None, total: int) -> Watcher | None:
-    """Progress on stderr: always (True), where stderr is a terminal (None), or none."""
-    if progress is False:
+def own_backends(kernel: str | KernelSpec) -> list[str] | None:
+    """The backends a kernel defined with accel.Kernel names (in table order); None (every
+    backend) for the catalogue's, which have all."""
+    spec = resolve_kernel(kernel)
+    if not isinstance(spec, Kernel):
         return None
-    from .progress import Progress, wanted
-
-    return Progress(total, enabled=wanted(bool(progress)))
+    return [name for name in BACKEND_NAMES if name in spec.implementations]

@@ -26,9 +26,16 @@ TICK_S = 0.5
 
 
 def wanted(always: bool = False, stream: TextIO | None = None) -> bool:
-    """Whether to show progress: asked for (``--progress``), or stderr is a terminal."""
+    """Whether to show progress: asked for (``--progress``), or someone is watching:
+    stderr is a terminal, or a notebook cell (Jupyter shows a cell's stderr as it comes)."""
     stream = stream or sys.stderr
-    return always or bool(getattr(stream, "isatty", lambda: False)())
+    return always or bool(getattr(stream, "isatty", lambda: False)()) or in_notebook(stream)
+
+
+def in_notebook(stream: TextIO | None = None) -> bool:
+    """Whether ``stream`` (default stderr) is a Jupyter kernel's output stream."""
+    stream = stream or sys.stderr
+    return "ipykernel" in sys.modules and type(stream).__module__.startswith("ipykernel")
 
 
 class Progress:
@@ -124,3 +131,11 @@ def _live_bar(stream: TextIO) -> Any:
         transient=True,
         refresh_per_second=1 / TICK_S,
     )
+
+
+def watcher(progress: bool | None, total: int) -> Progress | None:
+    """Progress of ``total`` runs on stderr: always (True), where someone watches (None:
+    a terminal or a notebook cell), or none (False)."""
+    if progress is False:
+        return None
+    return Progress(total, enabled=wanted(bool(progress)))

@@ -29,8 +29,9 @@ from .backends import BACKEND_NAMES
 from .counters import COUNTER_SOURCES, DEFAULT_EVENTS, parse_events
 from .errors import UsageError, choose, positive_seconds, whole_number
 from .identity import RunKey, key_versions, machine_fingerprint
-from .kernels import KernelSpec, UnknownKernelError, get_kernel
+from .kernels import KernelSpec, UnknownKernelError, checked, get_kernel
 from .record import RunRecord
+from .ship import kernel_payload
 from .threads import usable_cpus
 
 DEFAULT_TIMEOUT_S = 600.0
@@ -203,7 +204,12 @@ class RunRequest:
 
     def spec(self) -> dict[str, Any]:
         """What the worker is told: every option marked ``worker``, the policy, the machine."""
-        return {**self._marked("worker"), "policy": self.policy, "machine": machine_fingerprint()}
+        return {
+            **self._marked("worker"),
+            "policy": self.policy,
+            "machine": machine_fingerprint(),
+            "kernel_payload": kernel_payload(self.kernel),
+        }
 
     def record(self, status: str, reason: str, **extra: Any) -> RunRecord:
         """A record for a run that never produced its own (unavailable, crashed, hung).
@@ -225,7 +231,7 @@ class RunRequest:
         return RunKey(
             machine=machine_fingerprint(),
             kernel=self.kernel,
-            kernel_version=get_kernel(self.kernel).version,
+            kernel_version=get_kernel(self.kernel).version_for(self.backend),
             backend=self.backend,
             dtype=str(self.dtype),
             threads=self.threads,
@@ -289,12 +295,16 @@ def thread_ceiling() -> int | None:
     return min(limits, default=None)
 
 
-def resolve_kernel(name: str) -> KernelSpec:
-    """The kernel called ``name``; UsageError (with the choices) for an unknown one."""
+def resolve_kernel(name: str | KernelSpec) -> KernelSpec:
+    """The kernel called ``name`` (or that kernel object), its definition checked and, for
+    one defined in this process, its ability to travel to a worker; UsageError (with the
+    choices, or what to fix) for an unknown or broken one."""
     try:
-        return get_kernel(name)
-    except UnknownKernelError as exc:
+        kernel = checked(get_kernel(name))
+        kernel_payload(kernel.name)
+    except UnknownKernelError as exc:  # KernelDefinitionError too: one line, what to fix
         raise UsageError(str(exc)) from None
+    return kernel
 
 
 def resolve_size(kernel: KernelSpec, size: int | None, preset: str | None) -> tuple[int, dict]:

@@ -38,8 +38,10 @@ from .backends import BACKEND_NAMES, Backend, get_backend
 from .errors import AccelError, UsageError, choose
 from .identity import RunKey, key_versions, latest_by_size, machine_fingerprint
 from .intervals import Interval
-from .kernels import KernelSpec
+from .kernels import KernelDefinitionError, KernelSpec
+from .kernels.own import Kernel
 from .loop import measure
+from .progress import watcher
 from .record import RunRecord
 from .request import make_request, resolve_kernel, resolve_size
 from .store import Store, StoredRun, store_path
@@ -145,11 +147,13 @@ class _Query:
     not_applicable: dict[str, str]
 
 
-def _query(kernel: str, dtype: str | None, backends: Iterable[str] | None) -> _Query:
+def _query(kernel: str | KernelSpec, dtype: str | None, backends: Iterable[str] | None) -> _Query:
     spec = resolve_kernel(kernel)
     dtype = spec.resolve_dtype(dtype or spec.default_dtype)
     if dtype not in spec.dtypes:
         raise choose(f"dtype for {spec.name}", dtype, [*spec.dtypes, *spec.dtype_aliases])
+    if backends is None and isinstance(spec, Kernel):  # a user's kernel: the backends it names
+        backends = [name for name in BACKEND_NAMES if name in spec.implementations]
     names = list(BACKEND_NAMES) if backends is None else list(dict.fromkeys(backends))
     if not names:
         raise UsageError("backends must name at least one backend")
@@ -167,7 +171,7 @@ def _query(kernel: str, dtype: str | None, backends: Iterable[str] | None) -> _Q
         n: RunKey(
             machine=machine,
             kernel=spec.name,
-            kernel_version=spec.version,
+            kernel_version=spec.version_for(n),
             backend=n,
             dtype=dtype,
             threads=threads,
@@ -285,6 +289,7 @@ def _measure(
             store=path,
             budget_s=budget_s,
             on_skip=lambda request, why: skipped.__setitem__(request.backend, why),
+            progress=watcher(None, len(requests)),
         )
     }
     narrowed = dataclasses.replace(query, backends=tuple(b for b in backends if b in done))
@@ -415,6 +420,30 @@ class Selected:
             self._release = None
         self._call = self._bind_and_call
 
+    def _repr_html_(self) -> str:
+        """The choice and its evidence as a table, as a notebook shows it."""
+        from .html import html
+
+        best = self.ranking[0]
+        rows = [
+            [
+                e.backend,
+                units.seconds(e.seconds),
+                f"{e.seconds / best.seconds:.2f}x",
+                e.source,
+            ]
+            for e in self.ranking
+        ]
+        rows += [[backend, "-", "-", why] for backend, why in self.excluded.items()]
+        caption = (
+            f"{self.kernel.name} at size {self.size}, {self.dtype}, {self.threads} threads: "
+            f"fastest here: {best.backend} (ranked by {self.metric})"
+        )
+        headers = ["backend", "time", "vs choice", "evidence"]
+        measured = f"measured now: {', '.join(self.measured)}" if self.measured else ""
+        notes = [measured or "all from stored runs: nothing measured"]
+        return html(headers, rows, caption=caption, notes=notes, align_left=True)
+
     def __repr__(self) -> str:
         best = self.ranking[0]
         return (
@@ -424,8 +453,8 @@ class Selected:
 
 
 def fastest(
-    kernel: str,
-    size: int,
+    kernel: str | KernelSpec,
+    size: int | None = None,
     *,
     dtype: str | None = None,
     backends: Iterable[str] | None = None,
@@ -433,6 +462,7 @@ def fastest(
     budget_s: float | None = None,
     refresh: bool = False,
     store: Store | str | os.PathLike[str] | None = None,
+    **data: Any,
 ) -> Selected:
     """The backend that runs ``kernel`` at ``size`` fastest here, bound and ready to call.
 
@@ -442,7 +472,29 @@ def fastest(
     (backends that do not fit are skipped, and ``excluded`` says so); ``refresh``
     measures every candidate anew. Raises :class:`NoBackendError` when no candidate
     works, with the reason for each.
+
+    Instead of ``size``, give your own inputs by name (``fastest(movavg, x=my_array,
+    w=16)``, for a kernel defined with :class:`accel.Kernel`): the size is taken from
+    them, and inputs made at that size must be like them (names, dtypes, shapes,
+    scalar values), so that what is measured stands for your data.
     """
+    if data:
+        if size is not None:
+            raise UsageError("give either size or your inputs (by name), not both")
+        spec = resolve_kernel(kernel)
+        if not hasattr(spec, "size_for"):
+            raise UsageError(
+                f"fastest() got unexpected keywords {', '.join(sorted(data))}: inputs by name "
+                "are for kernels defined with accel.Kernel; give size= for catalogue kernels"
+            )
+        try:
+            size = spec.size_for(data)
+        except KernelDefinitionError as exc:
+            raise UsageError(str(exc)) from None
+        if dtype is None:
+            dtype = spec.default_dtype
+    elif size is None:
+        raise UsageError("fastest() needs a size, or your inputs by name")
     query = _query(kernel, dtype, backends)
     size, _ = resolve_size(query.kernel, size, None)
     if budget_s is not None and not budget_s >= 0:

@@ -36,7 +36,7 @@ def kernel_payload(name: str) -> dict[str, Any] | None:
 def pickled(kernel: Kernel) -> str:
     """``kernel`` serialised by cloudpickle (base64 text); KernelDefinitionError saying
     what to do where a part of it cannot be serialised."""
-    key = (id(kernel), kernel.version + "".join(sorted(kernel.implementations.values())))
+    key = (id(kernel), ",".join(kernel.version_for(b) for b in sorted(kernel.implementations)))
     if key not in _pickled:
         import cloudpickle
 

@@ -117,12 +117,13 @@ def record_digest(record: RunRecord) -> str:
     return hashlib.sha256(canonical.encode()).hexdigest()
 
 
-def local_kernel_version(kernel: str) -> str:
-    """The catalogue's version of ``kernel``, or '' for a kernel this accel does not have."""
+def local_kernel_version(kernel: str, backend: str) -> str:
+    """The version of ``kernel``'s code on ``backend`` here (a digest of its source), or ''
+    for a kernel this process does not know."""
     from .kernels import UnknownKernelError, get_kernel
 
     try:
-        return get_kernel(kernel).version
+        return get_kernel(kernel).version_for(backend)
     except UnknownKernelError:
         return ""
 
@@ -304,12 +305,13 @@ class Store:
         """Store several runs in one transaction: all of them or, on an error, none.
 
         A record already in the store (the very same JSON) is not stored again; its
-        existing id is returned. ``kernel_version`` defaults to the catalogue's.
+        existing id is returned. ``kernel_version`` defaults to the version of the kernel's
+        code on the record's backend here (:meth:`KernelSpec.version_for`).
         ``machine_reports`` (fingerprint -> hardware report, as the caller has it) are
         kept for machines the store does not know yet; the store probes nothing itself.
         """
         rows = [
-            _run_row(r, kernel_version or local_kernel_version(r.kernel), measured_at(r))
+            _run_row(r, kernel_version or local_kernel_version(r.kernel, r.backend), measured_at(r))
             for r in records
         ]
         first_seen = now_utc()

@@ -215,8 +215,12 @@ def define(kernel: KernelSpec) -> None:
     _defined[kernel.name] = kernel
 
 
-class KernelDefinitionError(ValueError):
-    """A kernel definition that cannot work; the message says what to change."""
+class KernelDefinitionError(UnknownKernelError):
+    """A kernel definition that cannot work; the message says what to change.
+
+    An UnknownKernelError too: a kernel that cannot be used as defined is refused
+    where an unknown one is (one ``accel: error:`` line, ``accel.UsageError``).
+    """
 
 
 def entry_point_kernels() -> dict[str, Any]:
@@ -243,17 +247,26 @@ def kernel_names() -> list[str]:
     return list(dict.fromkeys(names))
 
 
-def get_kernel(name: str) -> KernelSpec:
+def get_kernel(name: str | KernelSpec) -> KernelSpec:
     """Return the kernel called ``name``; unknown names list the valid ones.
 
     Looked up in order: the catalogue, kernels defined in this process
     (``accel.Kernel``), the ``accel.kernels`` entry points of installed packages,
-    and the modules named in ``ACCEL_EXTRA_KERNELS``.
+    and the modules named in ``ACCEL_EXTRA_KERNELS``. A kernel object (an
+    ``accel.Kernel``) stands for itself: it is made known by its name here, and its
+    definition is checked (KernelDefinitionError says what is wrong).
     """
-    if name in KERNEL_NAMES:
-        return importlib.import_module(f"{__name__}.{name}").KERNEL
+    if isinstance(name, KernelSpec):
+        kernel = name
+        if _defined.get(kernel.name) is not kernel and kernel.name not in KERNEL_NAMES:
+            define(kernel)
+        elif kernel.name in KERNEL_NAMES and get_kernel(kernel.name) is not kernel:
+            define(kernel)  # refused: a catalogue name
+        return checked(kernel)
     if name in _defined:
         return _defined[name]
+    if name in KERNEL_NAMES:
+        return importlib.import_module(f"{__name__}.{name}").KERNEL
     points = entry_point_kernels()
     if name in points:
         return _entry_point_kernel(name, points[name])
@@ -261,6 +274,15 @@ def get_kernel(name: str) -> KernelSpec:
     if name in extras:
         return _extra_kernel(extras[name])
     raise UnknownKernelError(f"unknown kernel {name!r}; choose one of: {', '.join(kernel_names())}")
+
+
+def checked(kernel: KernelSpec) -> KernelSpec:
+    """``kernel``, its definition checked where it can be (an accel.Kernel's
+    ``validate``: inputs that fit its functions); KernelDefinitionError if not."""
+    validate = getattr(kernel, "validate", None)
+    if validate is not None:
+        validate()
+    return kernel
 
 
 def _entry_point_kernel(name: str, point: Any) -> KernelSpec:

@@ -440,6 +440,40 @@ class Kernel(KernelSpec):
             "the size from; pass size=... or define Kernel(..., size=lambda **inputs: ...)"
         )
 
+    def size_for(self, data: Mapping[str, Any], params: Mapping[str, Any] | None = None) -> int:
+        """The size at which ``inputs`` makes inputs like the user's ``data``; what is
+        measured at that size stands for the user's data.
+
+        Raises KernelDefinitionError where it would not: other names, another dtype or
+        shape of an array, another value of a scalar (make it a parameter of ``inputs``).
+        """
+        self.validate()
+        size = self.data_size(data)
+        made = self._make_inputs(size, **dict(params or {}))
+        self._made.pop(id(made), None)
+        if set(made) != set(data):
+            raise KernelDefinitionError(
+                f"{self.name} takes the inputs {', '.join(made)}; got {', '.join(data) or 'none'}"
+            )
+        for name, value in data.items():
+            ours = made[name]
+            if hasattr(ours, "dtype") and hasattr(ours, "shape"):
+                theirs = (getattr(value, "dtype", None), getattr(value, "shape", None))
+                if theirs != (ours.dtype, ours.shape):
+                    raise KernelDefinitionError(
+                        f"{self.name}: your {name} is {theirs[0]} of shape {theirs[1]}, but at "
+                        f"size {size} inputs makes {ours.dtype} of shape {ours.shape}; "
+                        "measure with data like yours: give inputs a dtype parameter or a "
+                        "size function (Kernel(..., size=...))"
+                    )
+            elif value != ours:
+                raise KernelDefinitionError(
+                    f"{self.name}: your {name}={value!r}, but inputs makes {name}={ours!r}; "
+                    f"make {name} a parameter of inputs (lambda size, seed=0, {name}={ours!r}: "
+                    "...) to measure other values"
+                )
+        return size
+
     def __getstate__(self) -> dict[str, Any]:
         state = dict(self.__dict__)
         state["_derived"], state["_made"] = {}, {}  # compiled code and ids stay here

@@ -6,6 +6,7 @@ import argparse
 import json
 from typing import Any
 
+from ..kernels import get_kernel
 from ..store import Store, StoredRun, store_path
 from ..tables import show
 from ..units import seconds
@@ -42,6 +43,25 @@ def stored_run_json(run: StoredRun) -> dict[str, Any]:
     }
 
 
+class CurrentCode:
+    """Whether a stored run was measured with the code of its kernel as it is now."""
+
+    def __init__(self) -> None:
+        self._versions: dict[tuple[str, str], str | None] = {}
+
+    def stale(self, run: StoredRun) -> bool | None:
+        """True: the kernel's source for that backend changed since (the run is no evidence
+        for selection or --resume); None: the kernel is not known here."""
+        key = (run.record.kernel, run.record.backend)
+        if key not in self._versions:
+            try:
+                self._versions[key] = get_kernel(key[0]).version_for(key[1])
+            except Exception:  # not known here (a notebook's kernel), or broken
+                self._versions[key] = None
+        version = self._versions[key]
+        return None if version is None else run.kernel_version != version
+
+
 def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser("history", help="list stored runs, newest first")
     add_run_filters(parser)
@@ -58,14 +78,17 @@ def run(args: argparse.Namespace) -> int:
         return 0
     with Store(path, readonly=True) as store:
         runs = store.runs(**run_filters(args), limit=args.limit)
+    current = CurrentCode()
     if args.json:
-        print(json.dumps([stored_run_json(r) for r in runs], indent=2))
+        print(
+            json.dumps([{**stored_run_json(r), "stale": current.stale(r)} for r in runs], indent=2)
+        )
         return 0
     if not runs:
         print(f"no stored runs match in {path}")
         return 0
     headers = ["id", "measured (UTC)", "machine", "kernel", "backend", "size", "dtype", "status"]
-    headers += ["median", "end to end"]
+    headers += ["median", "end to end", "code"]
     rows = [
         [
             str(r.id),
@@ -78,6 +101,7 @@ def run(args: argparse.Namespace) -> int:
             r.record.status,
             seconds(r.record.median_s),
             seconds(r.record.end_to_end_s),
+            {True: "stale", False: "current", None: "-"}[current.stale(r)],
         ]
         for r in runs
     ]

@@ -13,8 +13,10 @@ without it, :func:`require_matplotlib` raises a one-line UsageError saying how t
 
 from __future__ import annotations
 
+import contextlib
 import io
 import os
+import sys
 import textwrap
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -149,6 +151,10 @@ def figure(width: float, height: float, **subplots: Any) -> Iterator[tuple[Any, 
     require_matplotlib()
     import matplotlib
     from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    if "ipykernel" in sys.modules:  # in a notebook: show a returned Figure inline, as PNG
+        with contextlib.suppress(ImportError):
+            import matplotlib_inline.backend_inline  # noqa: F401 (registers the display)
     from matplotlib.figure import Figure
 
     with matplotlib.rc_context(_rc()):

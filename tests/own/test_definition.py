@@ -164,3 +164,13 @@ def test_the_dtype_is_the_inputs_own():
     ints.implements("numpy")(lambda x: x + 1)
     ints.validate()
     assert ints.dtypes == ("int64",)
+
+
+def test_the_size_of_the_users_data(movavg):
+    assert movavg.size_for({"x": np.zeros(300), "w": 4}) == 300
+    with pytest.raises(KernelDefinitionError, match="your w=5, but inputs makes w=4"):
+        movavg.size_for({"x": np.zeros(300), "w": 5})
+    with pytest.raises(KernelDefinitionError, match="your x is float32"):
+        movavg.size_for({"x": np.zeros(300, dtype=np.float32), "w": 4})
+    with pytest.raises(KernelDefinitionError, match="takes the inputs x, w; got x"):
+        movavg.size_for({"x": np.zeros(300)})
