@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from accel import runner
+import accel.loop
+from accel import api
 from accel.record import RunRecord
 from accel.tables import compare_notes, counter_rows
 
@@ -24,7 +25,7 @@ from accel.tables import compare_notes, counter_rows
 def test_compare_counts_cpu_backends_by_default_and_gpu_backends_only_when_asked(
     backend, asked, counted
 ):
-    assert runner.counters_by_default(backend, asked) is counted
+    assert api.counters_by_default(backend, asked) is counted
 
 
 def test_a_comparison_builds_gpu_requests_without_counters(monkeypatch):
@@ -34,10 +35,10 @@ def test_a_comparison_builds_gpu_requests_without_counters(monkeypatch):
         seen[request.backend] = request.counters
         return request.record("unavailable", "not run in this test")
 
-    monkeypatch.setattr(runner, "execute", execute)
-    runner.compare("norm", ["numpy", "cupy"], size=1000, store=False)
+    monkeypatch.setattr(accel.loop, "execute", execute)
+    api.compare("norm", ["numpy", "cupy"], size=1000, store=False)
     assert seen == {"numpy": True, "cupy": False}
-    runner.compare("norm", ["cupy"], size=1000, store=False, counters=True)
+    api.compare("norm", ["cupy"], size=1000, store=False, counters=True)
     assert seen["cupy"] is True
 
 

