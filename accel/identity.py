@@ -138,9 +138,23 @@ def _own_params(kernel: str, size: int) -> dict[str, Any]:
     return get_kernel(kernel).params_for(size)
 
 
-def latest_by_size(store: Store, key: RunKey) -> dict[int, StoredRun]:
-    """The newest run of ``key`` at each size (one size where the key names it)."""
+def latest_by_size(
+    store: Store, key: RunKey, *, prefer_clean: bool = False
+) -> dict[int, StoredRun]:
+    """The newest run of ``key`` at each size (one size where the key names it).
+
+    ``prefer_clean``: where the newest run finished ok but was disturbed (other work took
+    its CPUs), the newest ok run that was not disturbed stands in for it, if there is one.
+    """
     latest: dict[int, StoredRun] = {}
-    for run in matching_runs(store, key):
-        latest.setdefault(run.record.size, run)
+    for run in matching_runs(store, key):  # newest first
+        kept = latest.setdefault(run.record.size, run)
+        if (
+            prefer_clean
+            and kept.record.ok
+            and kept.record.disturbed
+            and run.record.ok
+            and not run.record.disturbed
+        ):
+            latest[run.record.size] = run
     return latest

@@ -11,7 +11,10 @@ machine's fingerprint, the kernel and its version, size, dtype, thread count, th
 kernel's default parameters for that size, and the versions of accel, Python and the
 backend's libraries; a change in any of them and it no longer counts. For each
 candidate backend the latest run with that key decides (whatever its status: a
-backend that failed or was unavailable stays out until ``refresh=True``). A backend
+backend that failed or was unavailable stays out until ``refresh=True``), except that a
+clean run is preferred: where the latest was disturbed (other work took its CPUs), the
+latest undisturbed ok run stands in for it, and ``Selected.unclean`` names the
+backends that had no clean run at all. A backend
 with no such run at this size is estimated from stored runs on either side of it
 (``accel sweep``: log-log interpolation between the nearest measured sizes), or else
 measured in a fresh worker and stored. A call that finds what it needs only reads.
@@ -192,7 +195,7 @@ def _stored(
     with Store(path, readonly=True) as store:
         for backend in query.backends:
             key = dataclasses.replace(query.keys[backend], size=size)
-            for at, run in latest_by_size(store, key).items():
+            for at, run in latest_by_size(store, key, prefer_clean=True).items():
                 latest[(backend, at)] = run
     return latest
 

@@ -201,3 +201,17 @@ def test_the_selected_callable_takes_and_returns_host_data(
         verdict = kernel.check(output, inputs)
         assert verdict.passed, verdict.detail
     assert math.isclose(float(by_name.sum()), float(kernel.reference(inputs).sum()))
+
+
+def test_a_clean_run_is_preferred_to_a_newer_disturbed_one(store_file: Path, synthetic_run):
+    busy = "got 0.30 of the 1.00 cores its threads asked for (waited 1 s for a CPU)"
+    with Store(store_file) as store:
+        clean_id = store.add_run(synthetic_run("numpy", 200, 0.004))
+        store.add_run(synthetic_run("numpy", 200, 0.012, disturbed=busy,
+                                    started_at="2026-01-03T03:04:05+00:00"))  # fmt: skip
+        only_busy = store.add_run(synthetic_run("numba_cpu", 200, 0.009, disturbed=busy))
+    chosen = fastest("julia", 200, backends=["numpy", "numba_cpu"], budget_s=0, store=store_file)
+    times = {e.backend: (e.seconds, e.runs[0].id) for e in chosen.ranking}
+    assert times["numpy"] == (pytest.approx(0.004), clean_id)  # the clean run, not the newer
+    assert chosen.unclean == {"numba_cpu": f"run {only_busy} disturbed: {busy}"}
+    assert chosen.evidence_note.startswith("no clean evidence for numba_cpu")
