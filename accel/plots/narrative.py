@@ -49,7 +49,24 @@ def reading(records: Sequence[RunRecord], sweep: Sequence[RunRecord] = ()) -> st
     sentences += _gpu(records, ok)
     sentences += _sweep(sweep)
     sentences += _cpu_transfer(ok)
+    sentences += _trust([*records, *sweep])
     return " ".join(s for s in sentences if s)
+
+
+def _trust(records: Sequence[RunRecord]) -> list[str]:
+    """A warning where runs were disturbed or too spread: not numbers to teach from."""
+    disturbed = sorted({r.backend for r in records if r.disturbed})
+    spread = sorted({r.backend for r in records if r.trust and not r.disturbed})
+    said = []
+    if disturbed:
+        said.append(
+            f"Runs of {', '.join(disturbed)} were disturbed (other work took the CPUs their "
+            "threads asked for): measure them again on a quieter machine before teaching "
+            "from these numbers."
+        )
+    if spread:
+        said.append(f"The times of {', '.join(spread)} are too spread to trust.")
+    return said
 
 
 def _winner(ranked: list[RunRecord]) -> str:
@@ -139,12 +156,17 @@ def _sweep(sweep: Sequence[RunRecord]) -> list[str]:
             f"In the sweep from size {span}, the fastest backend (kernel time) "
             f"never changes: {name}."
         ]
-    changes = "; ".join(f"{c.below} → {c.above} {_where(c)}" for c in kernel_only)
+    changes = "; ".join(
+        f"{c.below} → {c.above} {_where(c)}"
+        if c.clear
+        else f"no clear winner between {c.below} and {c.above} {_where(c)}"
+        for c in kernel_only
+    )
     return [f"In the sweep from size {span}, the fastest backend (kernel time) changes: {changes}."]
 
 
 def _gpu_overtakes(found: list[Crossover]) -> Crossover | None:
-    return next((c for c in found if is_gpu(c.above) and not is_gpu(c.below)), None)
+    return next((c for c in found if c.clear and is_gpu(c.above) and not is_gpu(c.below)), None)
 
 
 def _where(crossing: Crossover) -> str:

@@ -121,3 +121,14 @@ def test_a_cpu_only_sweep_names_the_change_of_winner():
     said = re.search(r"numpy → numba_cpu near size ([\d,]+)", text)
     assert said, text
     assert abs(float(said.group(1).replace(",", "")) - expected) < 1
+
+
+def test_disturbed_runs_are_not_taught_from():
+    records = [run("python", 0.300), run("numpy", 0.030)]
+    records[1].disturbed = "got 0.41 of the 2.00 cores its threads asked for"
+    text = reading(records)
+    assert (
+        "Runs of numpy were disturbed (other work took the CPUs their threads asked for): "
+        "measure them again on a quieter machine before teaching from these numbers." in text
+    )
+    assert "disturbed" not in reading([run("python", 0.300), run("numpy", 0.030)])
