@@ -17,6 +17,7 @@ else's SQLite database, a store written by a newer accel - is refused with a
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import json
 import os
@@ -140,14 +141,42 @@ class StoredRun:
 
 @contextmanager
 def _sqlite_errors(path: Path) -> Iterator[None]:
-    """Turn SQLite's errors into a StoreError that names the file."""
+    """Turn SQLite's errors into a StoreError that names the file and the right remedy.
+
+    A write lock held by another process past the busy timeout, a full disk and an
+    I/O error are not a damaged store: moving it aside would be the wrong advice.
+    """
     try:
         yield
-    except sqlite3.DatabaseError as exc:
-        raise StoreError(
-            f"{path} cannot be used as an accel store ({exc}); "
-            "move it aside or pass another file with --store"
-        ) from None
+    except (sqlite3.DatabaseError, OverflowError) as exc:
+        raise StoreError(f"{path} cannot be written or read ({exc}): {advice(exc, path)}") from None
+
+
+def _disk_nearly_full(path: Path) -> bool:
+    try:
+        usage = os.statvfs(path.parent)
+    except OSError:
+        return False
+    return usage.f_bavail * usage.f_frsize < 256 * 1024
+
+
+def advice(exc: BaseException, path: Path | None = None) -> str:
+    """What to do about an error of the store: wait, free space, or move a damaged file aside."""
+    said = str(exc).lower()
+    if "disk i/o" in said and path is not None and _disk_nearly_full(path):
+        said += " disk is full"  # SQLite says "disk I/O error" for a full disk's WAL index
+    if isinstance(exc, sqlite3.OperationalError) and ("locked" in said or "busy" in said):
+        return (
+            f"another process held its write lock for over {BUSY_TIMEOUT_S:g} s; "
+            "try again when it is done"
+        )
+    if "full" in said or getattr(exc, "errno", None) == errno.ENOSPC:
+        return "its disk is full; free some space and try again"
+    if "disk i/o" in said or "readonly" in said or "read-only" in said:
+        return "the file system refused the write; check the disk and its permissions"
+    if isinstance(exc, OverflowError):
+        return "a value does not fit in it (whole numbers must fit in 64 bits)"
+    return "it may be damaged: move it aside or pass another file with --store"
 
 
 class Store:
