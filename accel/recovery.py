@@ -21,7 +21,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from .record import RunRecord
-from .store import EXPORT_FORMAT, EXPORT_VERSION, StoreError, now_utc
+from .store import EXPORT_FORMAT, EXPORT_VERSION, StoreError, StoreOption, now_utc, store_path
 
 PREFIX = "accel-unsaved-"
 #: What stores a record and returns it.
@@ -100,14 +100,18 @@ def unsaved_error(records: list[RunRecord], store: Path, error: BaseException) -
     )
 
 
-def guarded(save: Save, store: Path) -> Save:
-    """``save`` (a record -> the store), turning a store that refuses a record into an
-    error that names the recovery file the record was kept in (:func:`unsaved_error`)."""
+def guarded(save: Save, store: StoreOption) -> Save:
+    """``save`` (a record -> ``store``), turning a store that refuses a record into an
+    error that names the recovery file the record was kept in (:func:`unsaved_error`).
+    ``store=False`` (nothing stored): ``save`` itself."""
+    if store is False:
+        return save
+    path = store_path(store)
 
     def save_or_keep(record: RunRecord) -> RunRecord:
         try:
             return save(record)
         except (StoreError, OverflowError) as exc:
-            raise unsaved_error([record], store, exc) from None
+            raise unsaved_error([record], path, exc) from None
 
     return save_or_keep

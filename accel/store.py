@@ -149,7 +149,9 @@ def _sqlite_errors(path: Path) -> Iterator[None]:
     try:
         yield
     except (sqlite3.DatabaseError, OverflowError) as exc:
-        raise StoreError(f"{path} cannot be written or read ({exc}): {advice(exc, path)}") from None
+        raise StoreError(
+            f"{path} cannot be used as an accel store ({exc}): {advice(exc, path)}"
+        ) from None
 
 
 def _disk_nearly_full(path: Path) -> bool:
@@ -174,6 +176,8 @@ def advice(exc: BaseException, path: Path | None = None) -> str:
         return "its disk is full; free some space and try again"
     if "disk i/o" in said or "readonly" in said or "read-only" in said:
         return "the file system refused the write; check the disk and its permissions"
+    if "unable to open" in said:
+        return "it cannot be opened or made there; pass a writable file with --store"
     if isinstance(exc, OverflowError):
         return "a value does not fit in it (whole numbers must fit in 64 bits)"
     return "it may be damaged: move it aside or pass another file with --store"

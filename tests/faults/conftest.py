@@ -104,3 +104,27 @@ def one_line_error(capsys):
         return lines[0]
 
     return run
+
+
+@pytest.fixture
+def tmpfs(tmp_path):
+    """Mount a tmpfs on a new folder: ``tmpfs("ro,size=64k")`` -> the folder (root only;
+    skipped with the reason where mounting is not permitted). Unmounted afterwards."""
+    mounted: list[Path] = []
+
+    def mount(options: str) -> Path:
+        folder = tmp_path / f"tmpfs{len(mounted)}"
+        folder.mkdir()
+        done = subprocess.run(
+            ["mount", "-t", "tmpfs", "-o", options, "tmpfs", str(folder)],
+            capture_output=True,
+            text=True,
+        )
+        if done.returncode != 0:
+            pytest.skip(f"cannot mount a tmpfs ({options}) here: {done.stderr.strip()}")
+        mounted.append(folder)
+        return folder
+
+    yield mount
+    for folder in mounted:
+        subprocess.run(["umount", str(folder)], check=False)

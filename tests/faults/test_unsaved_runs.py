@@ -77,9 +77,7 @@ def test_a_run_the_locked_store_refuses_is_kept_and_the_advice_is_to_wait(
 
 
 def test_the_command_line_says_so_in_one_line_and_exits_2(locked_store, capsys):
-    code = main(
-        ["run", "julia", "--backend", "numpy", "--size", "8", "--store", str(locked_store)]
-    )
+    code = main(["run", "julia", "--backend", "numpy", "--size", "8", "--store", str(locked_store)])
     err = capsys.readouterr().err.strip().splitlines()
     assert code == 2 and len(err) == 1 and err[0].startswith("accel: error: "), err
     document = json.loads(_recovery_file(err[0]).read_text())
@@ -87,45 +85,27 @@ def test_the_command_line_says_so_in_one_line_and_exits_2(locked_store, capsys):
 
 
 @pytest.fixture
-def full_disk(tmp_path):
+def full_disk(tmpfs):
     """A 1 MiB tmpfs holding a store, then filled to the last byte (root only).
 
     A reader keeps the store open, so its WAL files exist: opening the store still works
     (it is checked before measuring), and the disk is found full when a run is written.
     """
-    folder = tmp_path / "small"
-    folder.mkdir()
-    done = subprocess.run(
-        ["mount", "-t", "tmpfs", "-o", "size=1M", "tmpfs", str(folder)],
-        capture_output=True,
-        text=True,
-    )
-    if done.returncode != 0:
-        pytest.skip(f"cannot mount a small tmpfs here: {done.stderr.strip()}")
-    try:
-        store = folder / "results.sqlite"
-        Store(store).close()
-        reader = sqlite3.connect(store)
-        reader.execute("SELECT count(*) FROM runs").fetchone()
-        with open(folder / "filler", "wb") as filler:
-            try:
+    folder = tmpfs("size=1M")
+    store = folder / "results.sqlite"
+    Store(store).close()
+    reader = sqlite3.connect(store)
+    reader.execute("SELECT count(*) FROM runs").fetchone()
+    for size in (65536, 4096, 512, 64, 1):  # down to the last crumbs of the last block
+        try:
+            with open(folder / "filler", "ab") as filler:
                 while True:
-                    filler.write(b"\0" * 65536)
+                    filler.write(b"\0" * size)
                     filler.flush()
-            except OSError:
-                pass
-        for size in (4096, 512, 64, 1):  # the last crumbs of the last block
-            try:
-                with open(folder / "filler", "ab") as filler:
-                    while True:
-                        filler.write(b"\0" * size)
-                        filler.flush()
-            except OSError:
-                continue
-        yield store
-        reader.close()
-    finally:
-        subprocess.run(["umount", str(folder)], check=False)
+        except OSError:
+            continue
+    yield store
+    reader.close()
 
 
 def test_a_comparison_whose_disk_fills_keeps_the_run_elsewhere_and_says_free_space(
