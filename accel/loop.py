@@ -35,6 +35,7 @@ from .errors import Interrupted, UsageError
 from .execute import execute
 from .identity import machine_fingerprint, machine_report, matching_runs
 from .record import RunRecord
+from .recovery import guarded
 from .request import RunRequest
 from .store import Store, StoreOption, store_path
 
@@ -81,7 +82,9 @@ def saver(store: StoreOption) -> Callable[[RunRecord], RunRecord]:
 
     The store is opened and checked now, so a bad store file fails before any
     measurement rather than after it. A record of this machine brings this machine's
-    hardware report with it, the first time the store meets the machine.
+    hardware report with it, the first time the store meets the machine. A record the
+    store then refuses (its lock held too long, its disk full) is kept in a recovery
+    file that the error names (:func:`accel.recovery.guarded`).
     """
     if store is False:
         return lambda record: record
@@ -97,7 +100,7 @@ def saver(store: StoreOption) -> Callable[[RunRecord], RunRecord]:
             target.add_run(record, machine_reports=reports)
         return record
 
-    return save
+    return guarded(save, path)
 
 
 def measure_one(request: RunRequest, *, store: StoreOption = None) -> RunRecord:

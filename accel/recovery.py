@@ -20,6 +20,7 @@ from collections.abc import Callable, Iterable
 from datetime import datetime, timezone
 from pathlib import Path
 
+from .identity import machine_fingerprint, machine_report
 from .record import RunRecord
 from .store import EXPORT_FORMAT, EXPORT_VERSION, StoreError, StoreOption, now_utc, store_path
 
@@ -34,16 +35,14 @@ def _places(store: Path) -> list[Path]:
 
 def _machines(records: list[RunRecord]) -> list[dict]:
     """This machine's report, for the runs measured here (import stores it with them)."""
+    here = machine_fingerprint()
+    if not here or not any(r.machine == here for r in records):
+        return []
     try:
-        from .hardware import cached_probe
-
-        report = cached_probe()
+        report = machine_report()
     except Exception:  # the probe is a nicety here; the runs matter
         return []
-    here = report.fingerprint
-    if not any(r.machine == here for r in records):
-        return []
-    return [{"fingerprint": here, "report": report.to_dict(), "first_seen": now_utc()}]
+    return [{"fingerprint": here, "report": report, "first_seen": now_utc()}]
 
 
 def document(records: Iterable[RunRecord]) -> dict:
