@@ -159,7 +159,13 @@ class Kernel(KernelSpec):
             check=self._check,
             work=work or (lambda size, **params: Work(flops=float("nan"), bytes=float("nan"))),
             implementations={},
-            not_applicable=dict(NOT_DERIVABLE),
+            not_applicable={
+                **{
+                    b: f"no function registered for it (@{name}.implements({b!r}))"
+                    for b in BACKENDS
+                },
+                **NOT_DERIVABLE,
+            },
             package="",
         )
         self.inputs = inputs
