@@ -67,11 +67,14 @@ class Progress:
             return
         if self._bar is None:
             self._bar = _live_bar(self.stream)
-            self._task = self._bar.add_task("", total=self.total or None)
+            self._task = self._bar.add_task(
+                self._what, total=self.total or None, since=self._started
+            )
             self._bar.start()
-        self._bar.update(
-            self._task, description=self._what, completed=self.done, since=self._started
-        )
+        else:
+            self._bar.update(
+                self._task, description=self._what, completed=self.done, since=self._started
+            )
 
     def finish(self, record: RunRecord) -> None:
         """The run ended: one permanent line with its status and median."""
@@ -129,6 +132,8 @@ def _live_bar(stream: TextIO) -> Any:
         RunSeconds(),
         console=Console(file=stream),
         transient=True,
+        redirect_stdout=False,  # stdout is the command's own output (tables, --json)
+        redirect_stderr=False,
         refresh_per_second=1 / TICK_S,
     )
 

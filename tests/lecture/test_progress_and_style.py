@@ -141,3 +141,14 @@ def test_every_figure_has_a_footer_naming_the_machine(drawn_figures, synthetic):
             t for t in fig.findobj() if getattr(t, "get_gid", None) and t.get_gid() == "footer"
         ]
         assert f"fingerprint {synthetic.GPU}" in footer.get_text().replace("\n", " ")
+
+
+def test_while_the_bar_is_drawn_stdout_stays_the_commands_own(capsys):
+    out = Terminal()
+    shown = progress.Progress(1, enabled=True, stream=out)
+    shown.start("julia", "numpy", 24)
+    print('{"json": "only"}')  # what --json prints, mid-run
+    shown.finish(_record("numpy"))
+    shown.close()
+    assert capsys.readouterr().out == '{"json": "only"}\n'
+    assert "json" not in out.getvalue()
