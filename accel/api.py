@@ -21,12 +21,13 @@ from typing import Any
 
 from .backends import BACKEND_NAMES, get_backend
 from .comparison import Comparison
+from .errors import UsageError
 from .kernels import KernelSpec
 from .kernels.own import Kernel
 from .loop import measure, measure_one
 from .progress import watcher
 from .record import RunRecord
-from .request import make_request, requests_for, resolve_kernel
+from .request import jobs_for, make_request, requests_for, resolve_kernel
 from .selection import fastest
 from .store import StoreOption
 
@@ -53,6 +54,8 @@ def compare(
     store: StoreOption = None,
     resume: bool = False,
     progress: bool | None = None,
+    cluster: Any = None,
+    machines: Sequence[str] | None = None,
     **options: Any,
 ) -> Comparison:
     """Run ``kernel`` on every backend (or those named), one fresh process each.
@@ -72,8 +75,21 @@ def compare(
     The records come as a :class:`~accel.comparison.Comparison`: a list that a notebook
     shows as a table, with ``to_pandas()`` and ``plot()``. A kernel defined with
     :class:`accel.Kernel` runs on the backends it names unless ``backends`` says otherwise.
+    ``cluster`` (a Dask scheduler address or a ``distributed.Client``) runs the comparison
+    on every machine of the cluster (``machines``: those named), one measurement at a
+    time per machine (:mod:`accel.fleet`); records then come back as they finish.
     """
-    return sweep(kernel, [None], backends, store=store, resume=resume, progress=progress, **options)
+    return sweep(
+        kernel,
+        [None],
+        backends,
+        store=store,
+        resume=resume,
+        progress=progress,
+        cluster=cluster,
+        machines=machines,
+        **options,
+    )
 
 
 def sweep(
@@ -84,13 +100,18 @@ def sweep(
     store: StoreOption = None,
     resume: bool = False,
     progress: bool | None = None,
+    cluster: Any = None,
+    machines: Sequence[str] | None = None,
+    spread: bool = False,
     **options: Any,
 ) -> Comparison:
     """:func:`compare` at every size of ``sizes`` (size-major; None: the size in ``options``).
 
     Every request is checked before the first run starts, so a bad name or size
     fails at once. The records are stored for selection (:func:`fastest` interpolates
-    between a sweep's sizes).
+    between a sweep's sizes). ``cluster`` and ``machines`` as for :func:`compare`;
+    ``spread=True`` measures each size on one machine of each group of machines of the
+    same hardware instead of on all of them, so a sweep on identical nodes ends sooner.
     """
     asked = options.pop("counters", None)
     if asked is None and options.get("counter_source") is None:
@@ -101,16 +122,22 @@ def sweep(
     elif asked is None:  # a counter_source named: counters asked for
         asked = True
     names = own_backends(kernel) if backends is None else list(backends)
-    requests = requests_for(
-        kernel,
-        names,
-        sizes,
-        per_backend=lambda name: {"counters": counters_by_default(name, asked)},
-        **options,
-    )
-    return Comparison(
-        measure(requests, store=store, resume=resume, progress=watcher(progress, len(requests)))
-    )
+
+    def per_backend(name: str) -> dict[str, Any]:
+        return {"counters": counters_by_default(name, asked)}
+
+    runner = None
+    if cluster is None:
+        if machines is not None or spread:
+            raise UsageError("machines and spread choose machines of a cluster: name a cluster")
+        requests = requests_for(kernel, names, sizes, per_backend=per_backend, **options)
+    else:
+        from .fleet import on_cluster
+
+        jobs = jobs_for(kernel, names, sizes, per_backend, **options)
+        requests, runner = on_cluster(cluster, machines, jobs, spread)
+    shown = watcher(progress, len(requests))
+    return Comparison(measure(requests, store=store, resume=resume, progress=shown, runner=runner))
 
 
 def counters_by_default(backend: str, asked: bool | None) -> bool:

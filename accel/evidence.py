@@ -26,7 +26,7 @@ from .backends import BACKEND_NAMES
 from .errors import UsageError, choose
 from .kernels import UnknownKernelError, Work, get_kernel, kernel_names
 from .record import RunRecord
-from .store import Store, StoredRun, StoreError, read_export, store_path
+from .store import Store, StoredRun, StoreError, StoreOption, read_export, store_path
 
 
 @dataclass(frozen=True)
@@ -51,12 +51,32 @@ class Machine:
         parts.append(", ".join(gpus) if gpus else "no GPU")
         return ", ".join(parts)
 
+    @property
+    def short_name(self) -> str:
+        """What a table calls the machine: its fleet label, else its fingerprint."""
+        label = ((self.report or {}).get("host") or {}).get("label")
+        return str(label) if label else (self.fingerprint or "unknown")
+
     def footer(self, records: Iterable[RunRecord]) -> str:
         """The line every figure carries: machine name, fingerprint, dates, accel version."""
         return (
             f"{self.name} · fingerprint {self.fingerprint or 'unknown'} · "
             f"measured {measured_dates(records)} · accel {__version__}"
         )
+
+
+def machine_names(records: Iterable[RunRecord], store: StoreOption = None) -> dict[str, str]:
+    """Each machine of ``records`` (by fingerprint, in order of appearance) and what a
+    table calls it: its label from the stored hardware report, else its fingerprint."""
+    fingerprints = list(dict.fromkeys(r.machine for r in records))
+    reports: dict[str, Any] = {}
+    if store is not False:
+        try:
+            with Store(store_path(store), readonly=True) as kept:
+                reports = {m["fingerprint"]: m["report"] for m in kept.machines(fingerprints)}
+        except StoreError:  # names are a courtesy: fingerprints do
+            reports = {}
+    return {f: Machine(f, reports.get(f)).short_name for f in fingerprints}
 
 
 def measured_dates(records: Iterable[RunRecord]) -> str:

@@ -14,7 +14,11 @@ benchmarks. What differs between them is an argument:
 * ``progress``: told when each run starts and ends (:class:`accel.progress.Progress`);
 * ``run``: what turns one request into one record (default: a fresh supervised
   worker, :func:`accel.execute.execute`). A new way to run requests (another
-  machine, another tool) plugs in here rather than as another loop.
+  machine, another tool) plugs in here rather than as another loop;
+* ``runner``: a :class:`Runner` that runs many requests at once elsewhere (the
+  machines of a Dask cluster, :mod:`accel.fleet`) and hands records back as they
+  finish, in any order; its run keys (made by the machines that run them) decide
+  resume, and its machines' hardware reports go to the store with their first record.
 
 Ctrl-C or SIGTERM inside the loop becomes :class:`Interrupted`, counting the runs
 that finished out of all of them.
@@ -33,7 +37,7 @@ from typing import Protocol
 
 from .errors import Interrupted, UsageError
 from .execute import execute
-from .identity import machine_fingerprint, machine_report, matching_runs
+from .identity import RunKey, machine_fingerprint, machine_report, matching_runs
 from .record import RunRecord
 from .recovery import guarded
 from .request import RunRequest
@@ -56,6 +60,22 @@ DONE_STATUSES = ("ok", "invalid")
 SMALLEST_SHARE_S = 0.05
 
 
+class Runner(Protocol):
+    """Runs requests elsewhere, several at once (see the module's ``runner``)."""
+
+    def keys(self) -> list[RunKey]:
+        """The run key of each request, in request order."""
+        ...
+
+    def reports(self) -> dict[str, dict]:
+        """The hardware report of each machine that runs requests, by fingerprint."""
+        ...
+
+    def __call__(self, indices: Sequence[int]) -> Iterator[tuple[int, RunRecord]]:
+        """Run the requests at ``indices``; yield ``(index, record)`` as each finishes."""
+        ...
+
+
 class Watcher(Protocol):
     """What the loop tells about progress (``accel.progress.Progress`` is one)."""
 
@@ -66,25 +86,30 @@ class Watcher(Protocol):
     def close(self) -> None: ...
 
 
-def stored_outcome(store: Store, request: RunRequest) -> RunRecord | None:
+def stored_outcome(store: Store, request: RunRequest | RunKey) -> RunRecord | None:
     """The stored run that ``request`` would repeat, if the latest such run finished.
 
-    The same run is the request's run key (:meth:`RunRequest.key`). Only a latest run
-    with a status in ``DONE_STATUSES`` counts.
+    The same run is the request's run key (:meth:`RunRequest.key`, or a key made by
+    the machine that runs it). Only a latest run with a status in ``DONE_STATUSES``
+    counts.
     """
-    for run in matching_runs(store, request.key()):  # newest first
+    key = request if isinstance(request, RunKey) else request.key()
+    for run in matching_runs(store, key):  # newest first
         return run.record if run.record.status in DONE_STATUSES else None
     return None
 
 
-def saver(store: StoreOption) -> Callable[[RunRecord], RunRecord]:
+def saver(
+    store: StoreOption, reports: dict[str, dict] | None = None
+) -> Callable[[RunRecord], RunRecord]:
     """A function that stores a record in ``store`` and returns it (``False``: stores nothing).
 
     The store is opened and checked now, so a bad store file fails before any
-    measurement rather than after it. A record of this machine brings this machine's
-    hardware report with it, the first time the store meets the machine. A record the
-    store then refuses (its lock held too long, its disk full) is kept in a recovery
-    file that the error names (:func:`accel.recovery.guarded`).
+    measurement rather than after it. A record brings its machine's hardware report
+    with it the first time the store meets the machine: this machine's, or one of
+    ``reports`` (by fingerprint: the machines of a cluster). A record the store then
+    refuses (its lock held too long, its disk full) is kept in a recovery file that
+    the error names (:func:`accel.recovery.guarded`).
     """
     if store is False:
         return lambda record: record
@@ -93,11 +118,13 @@ def saver(store: StoreOption) -> Callable[[RunRecord], RunRecord]:
 
     def save(record: RunRecord) -> RunRecord:
         with Store(path) as target:
-            reports = {}
-            here = record.machine and record.machine == machine_fingerprint()
-            if here and not target.knows_machine(record.machine):
-                reports[record.machine] = machine_report()
-            target.add_run(record, machine_reports=reports)
+            new = {}
+            if record.machine and not target.knows_machine(record.machine):
+                if record.machine in (reports or {}):
+                    new[record.machine] = reports[record.machine]
+                elif record.machine == machine_fingerprint():
+                    new[record.machine] = machine_report()
+            target.add_run(record, machine_reports=new)
         return record
 
     return guarded(save, path)
@@ -117,15 +144,22 @@ def measure(
     progress: Watcher | None = None,
     on_skip: Callable[[RunRequest, str], None] | None = None,
     run: Callable[[RunRequest], RunRecord] | None = None,
+    runner: Runner | None = None,
 ) -> Iterator[RunRecord]:
     """Turn ``requests`` into records in order, storing each as it comes (see the module)."""
     if resume and store is False:
         raise UsageError("resume takes finished runs from the store: it cannot go with no store")
-    save = saver(store)
+    if runner is not None and budget_s is not None:
+        raise UsageError("a time budget is for runs on this machine, not on a cluster")
+    save = saver(store, runner.reports() if runner is not None else None)
     stored: list[RunRecord | None] = [None] * len(requests)
     if resume:
+        keys = runner.keys() if runner is not None else list(requests)
         with Store(store_path(store), readonly=True) as past:
-            stored = [stored_outcome(past, request) for request in requests]
+            stored = [stored_outcome(past, key) for key in keys]
+    if runner is not None:
+        yield from _measure_elsewhere(requests, stored, save, progress, runner, store is not False)
+        return
     deadline = None if budget_s is None else time.monotonic() + budget_s
     done = 0
     try:
@@ -162,6 +196,43 @@ def measure(
     finally:
         if progress is not None:
             progress.close()
+
+
+def _measure_elsewhere(
+    requests: Sequence[RunRequest],
+    stored: list[RunRecord | None],
+    save: Callable[[RunRecord], RunRecord],
+    progress: Watcher | None,
+    runner: Runner,
+    resumable: bool,
+) -> Iterator[RunRecord]:
+    """:func:`measure` with a :class:`Runner`: stored outcomes first, then records as the
+    runner finishes them, each stored and shown as it comes."""
+    done = 0
+    try:
+        for record in stored:
+            if record is not None:
+                done += 1
+                _show(progress, record)
+                yield record
+        pending = [index for index, record in enumerate(stored) if record is None]
+        for _, record in runner(pending):
+            save(record)
+            done += 1
+            _show(progress, record)
+            yield record
+    except KeyboardInterrupt as stop:
+        signum = getattr(stop, "signum", signal.SIGINT)
+        raise Interrupted(signum, done, len(requests), resumable=resumable) from None
+    finally:
+        if progress is not None:
+            progress.close()
+
+
+def _show(progress: Watcher | None, record: RunRecord) -> None:
+    if progress is not None:
+        progress.start(record.kernel, record.backend, record.size)
+        progress.finish(record)
 
 
 def _skip(on_skip: Callable[[RunRequest, str], None] | None, request: RunRequest, why: str) -> None:

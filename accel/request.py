@@ -341,6 +341,31 @@ def refuse_beyond_memory(kernel: KernelSpec, size: int, dtype: str, params: dict
         )
 
 
+#: One run asked for: kernel, backend and its run options (size included).
+Job = tuple[str, str, dict[str, Any]]
+
+
+def jobs_for(
+    kernel: str,
+    backends: Sequence[str] | None,
+    sizes: Sequence[int | None] = (None,),
+    per_backend: Callable[[str], Mapping[str, Any]] | None = None,
+    **options: Any,
+) -> list[Job]:
+    """What :func:`requests_for` builds, before it is checked: for a machine that checks
+    them itself (a fleet machine builds its own requests, :mod:`accel.fleet`)."""
+    names = list(BACKEND_NAMES) if backends is None else list(backends)
+    if not names:
+        raise UsageError("backends must name at least one backend (see 'accel backends')")
+    jobs = []
+    for size in sizes:
+        at_size = options if size is None else {**options, "size": size}
+        for name in names:
+            own = per_backend(name) if per_backend is not None else {}
+            jobs.append((kernel, name, {**at_size, **own}))
+    return jobs
+
+
 def requests_for(
     kernel: str,
     backends: Sequence[str] | None,
@@ -352,13 +377,5 @@ def requests_for(
     runs, so that a bad name or size fails at once. ``None`` as a size: the size or
     preset in ``options``; ``backends=None``: every backend; ``per_backend(name)``:
     options that differ between backends."""
-    names = list(BACKEND_NAMES) if backends is None else list(backends)
-    if not names:
-        raise UsageError("backends must name at least one backend (see 'accel backends')")
-    requests = []
-    for size in sizes:
-        at_size = options if size is None else {**options, "size": size}
-        for name in names:
-            own = per_backend(name) if per_backend is not None else {}
-            requests.append(make_request(kernel, name, **at_size, **own))
-    return requests
+    jobs = jobs_for(kernel, backends, sizes, per_backend, **options)
+    return [make_request(kernel, name, **job_options) for kernel, name, job_options in jobs]

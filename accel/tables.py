@@ -338,6 +338,56 @@ def compare_rows(
     return headers, rows
 
 
+def machine_rows(
+    records: Sequence[RunRecord], names: dict[str, str], resident: bool = False
+) -> tuple[list[str], list[list[str]]]:
+    """Machines side by side: one row per machine, a column per backend (median per call,
+    end to end unless ``resident``), then the fastest backend there, the fastest CPU
+    and GPU backends with the GPU's speed-up over the CPU, and the fastest against the
+    first machine's fastest (how much faster or slower the whole machine is)."""
+    from .backends import get_backend
+
+    def ranked(record: RunRecord) -> float | None:
+        return record.median_s if resident else record.end_to_end_s
+
+    backends = list(dict.fromkeys(r.backend for r in records))
+    by_key = {(r.machine, r.backend): r for r in records}
+    rows, reference = [], None
+    for fingerprint, name in names.items():
+        cells, best = [], {}
+        for backend in backends:
+            r = by_key.get((fingerprint, backend))
+            if r is None:
+                cells.append("-")
+            elif r.ok and ranked(r):
+                cells.append(seconds(ranked(r)))
+                device = get_backend(backend).device
+                if device not in best or ranked(r) < ranked(best[device]):
+                    best[device] = r
+            else:
+                cells.append(r.status)
+        fastest = min(best.values(), key=ranked, default=None)
+        cpu, gpu = best.get("cpu"), best.get("gpu")
+        gpu_gain = f"{ranked(cpu) / ranked(gpu):.1f}x" if cpu and gpu else "-"
+        if reference is None and fastest is not None:
+            reference = ranked(fastest)
+        versus = f"{reference / ranked(fastest):.2f}x" if fastest and reference else "-"
+        rows.append(
+            [
+                name,
+                *cells,
+                fastest.backend if fastest else "-",
+                cpu.backend if cpu else "-",
+                gpu.backend if gpu else "-",
+                gpu_gain,
+                versus,
+            ]
+        )
+    first = next(iter(names.values()), "the first")
+    headers = ["machine", *backends, "fastest", "fastest CPU", "fastest GPU", "GPU vs CPU"]
+    return [*headers, f"speed vs {first}"], rows
+
+
 def ranking_note(records: Sequence[RunRecord], resident: bool = False) -> str | None:
     """Which figure a comparison ranks by, where moving data makes the two differ."""
     if not any(r.transfer is not None for r in records):

@@ -59,6 +59,10 @@ def _hypervisor_vendor() -> str | None:
     return None
 
 
+#: The environment variable that names this machine apart from its host (a fleet member).
+LABEL_VARIABLE = "ACCEL_MACHINE_LABEL"
+
+
 def read_host(root: str = "/", affinity: set[int] | None = None) -> HostInfo:
     """Collect HostInfo from the live system (or from a fake tree under ``root``).
 
@@ -72,6 +76,7 @@ def read_host(root: str = "/", affinity: set[int] | None = None) -> HostInfo:
         python_version=platform.python_version(),
         python_executable=sys.executable or None,
         logical_cpus=os.cpu_count(),
+        label=os.environ.get(LABEL_VARIABLE, "").strip() or None,
     )
     reasons = info.reasons
     text, why = read_text(root, "/etc/os-release")

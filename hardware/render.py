@@ -341,6 +341,7 @@ def render_text(report: HardwareReport) -> str:
             ("Python", f"{h.python_implementation} {h.python_version} ({h.python_executable})"),
             ("virtualisation", h.virtualization or "none detected (bare metal?)"),
             ("usable CPUs", _usable_cpus(report)),
+            *([("machine label", h.label)] if h.label else []),
         ]
     )
     out.append("CPU")

@@ -48,6 +48,9 @@ class HostInfo:
     cgroup_cpu_quota: float | None = None
     cgroup_cpu_source: str | None = None
     usable_cpus: int | None = None
+    #: ``ACCEL_MACHINE_LABEL``: a name that makes this host a machine of its own (a fleet
+    #: member; one host standing in for two). Part of the fingerprint where set.
+    label: str | None = None
     reasons: dict[str, str] = field(default_factory=dict)
 
 
@@ -386,15 +389,16 @@ def fingerprint_fields(report: HardwareReport) -> dict[str, Any]:
     Included: CPU model/vendor/architecture, physical, logical and usable core
     counts, every cache's level/type/size, the CPU's SIMD feature set, total
     memory rounded to GiB, GPU models and memory, driver and CUDA versions: the
-    hardware. Excluded on purpose: available memory, current clock, governor,
-    timestamps, perf status and any measured figure - they change between runs
-    without the machine changing - and the Python and library versions, which
+    hardware; and the machine label (``ACCEL_MACHINE_LABEL``) where one is set.
+    Excluded on purpose: available memory, current clock, governor, timestamps, perf
+    status and any measured figure - they change between runs without the machine
+    changing - and the Python and library versions, which
     belong to each run's key (the versions of the backend concerned), not to the
     machine: installing a library does not make a new machine.
     """
     cpu, host, mem, gpu = report.cpu, report.host, report.memory, report.gpu
     total_gib = None if mem.total_bytes is None else round(mem.total_bytes / GIB)
-    return {
+    fields = {
         "cpu": [cpu.vendor, cpu.model_name, cpu.architecture, cpu.family, cpu.model],
         "cores": [cpu.physical_cores, cpu.logical_cores, host.usable_cpus],
         "caches": sorted([c.level, c.type, c.size_bytes] for c in report.caches.levels),
@@ -403,6 +407,17 @@ def fingerprint_fields(report: HardwareReport) -> dict[str, Any]:
         "gpus": [[d.name, d.memory_total_bytes] for d in gpu.devices],
         "gpu_driver": [gpu.driver_version, gpu.cuda_driver_version],
     }
+    if host.label:  # only where set, so an unlabelled machine keeps its fingerprint
+        fields["label"] = host.label
+    return fields
+
+
+def hardware_fingerprint(report: HardwareReport) -> str:
+    """The fingerprint without the machine label: the same for machines of the same kind
+    (a fleet spreads a sweep over machines that share it)."""
+    fields = fingerprint_fields(report)
+    fields.pop("label", None)
+    return compute_fingerprint(fields)
 
 
 def compute_fingerprint(fields: dict[str, Any]) -> str:

@@ -42,6 +42,7 @@ COMMANDS: tuple[str, ...] = (
     "roofline_cmd",
     "counters_cmd",
     "report_cmd",
+    "fleet_cmd",
 )
 
 

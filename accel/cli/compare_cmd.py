@@ -18,10 +18,12 @@ from ..tables import (
     view_events,
 )
 from .options import (
+    add_cluster_options,
     add_figure_options,
     add_measure_options,
     add_resume_option,
     add_store_options,
+    cluster_options,
     comma_list,
     measure_options,
     store_option,
@@ -47,6 +49,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     add_store_options(parser, skippable=True)
     add_resume_option(parser)
     add_figure_options(parser)
+    add_cluster_options(parser)
     parser.set_defaults(func=run)
 
 
@@ -68,9 +71,38 @@ def compared(args: argparse.Namespace, **forced: object) -> tuple[list[RunRecord
         store=store_option(args),
         resume=getattr(args, "resume", False),
         progress=args.progress or None,
+        **cluster_options(args),
         **{**measure_options(args), **forced},
     )
     return records, figures.local_machine()
+
+
+def show_machines(
+    records: list[RunRecord],
+    resident: bool,
+    counters: bool | None,
+    events: object,
+    store: str | bool | None = None,
+) -> None:
+    """A comparison on several machines: a table each, then the machine x backend table."""
+    from ..evidence import machine_names
+    from ..tables import machine_rows
+
+    names = machine_names(records, store)
+    for fingerprint, name in names.items():
+        mine = [r for r in records if r.machine == fingerprint]
+        first = mine[0]
+        print(
+            f"{first.kernel} on {name} ({fingerprint}): size {first.size}, {first.dtype}, "
+            f"{first.threads} threads"
+        )
+        if counters:
+            show(*counter_rows(mine, parse_events(events)))
+        else:
+            show(*compare_rows(mine, resident))
+        print()
+    print("machines side by side (median per call, end to end unless --resident):")
+    show(*machine_rows(records, names, resident))
 
 
 def run(args: argparse.Namespace) -> int:
@@ -92,6 +124,8 @@ def report(
     resident = getattr(args, "resident", False)
     if args.json:
         print(json.dumps([r.to_dict() for r in records], indent=2))
+    elif len({r.machine for r in records}) > 1:  # a cluster: one table per machine
+        show_machines(records, args.resident, args.counters, args.events, store_option(args))
     else:
         first = records[0]
         print(f"{first.kernel}: size {first.size}, {first.dtype}, {first.threads} threads")

@@ -81,6 +81,36 @@ def add_figure_options(parser: argparse.ArgumentParser, *, measures: bool = True
     )
 
 
+def add_cluster_options(parser: argparse.ArgumentParser, *, spread: bool = False) -> None:
+    """``--cluster ADDRESS`` and ``--machines`` (and, for sweeps, ``--spread``)."""
+    parser.add_argument(
+        "--cluster",
+        metavar="ADDRESS",
+        help="run on the machines of this Dask cluster (a scheduler address, e.g. "
+        "tcp://10.0.0.5:8786; see 'accel fleet'), one measurement at a time per machine",
+    )
+    parser.add_argument(
+        "--machines", help="with --cluster: comma-separated machine names (default: all)"
+    )
+    if spread:
+        parser.add_argument(
+            "--spread",
+            action="store_true",
+            help="with --cluster: measure each size on one machine of each group of machines "
+            "of the same hardware, instead of on every machine",
+        )
+
+
+def cluster_options(args: argparse.Namespace) -> dict[str, Any]:
+    """``cluster=``, ``machines=`` (and ``spread=``) for the API from parsed options."""
+    if not args.cluster and (args.machines or getattr(args, "spread", False)):
+        raise UsageError("--machines and --spread choose machines of a cluster: add --cluster")
+    options: dict[str, Any] = {"cluster": args.cluster, "machines": comma_list(args.machines)}
+    if getattr(args, "spread", False):
+        options["spread"] = True
+    return options if args.cluster else {}
+
+
 def add_store_options(parser: argparse.ArgumentParser, *, skippable: bool = False) -> None:
     """``--store PATH`` (and, where storing is optional, ``--no-store``)."""
     parser.add_argument(

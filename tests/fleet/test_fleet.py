@@ -1,0 +1,118 @@
+"""The fleet on a real two-machine Dask cluster (tests/fleet/conftest.py): listing, a comparison
+whose records come home under each machine's fingerprint, resume, and a machine that dies."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import threading
+import time
+
+import pytest
+
+from accel.store import Store
+
+pytestmark = pytest.mark.slow
+
+FAST = ["--backends", "numpy,python", "--preset", "S", "--repeats", "3", "--min-time", "0.01"]
+
+
+def fleet_listing(accel_cli, cluster) -> dict[str, dict]:
+    listed = accel_cli("fleet", cluster.address, "--json")
+    assert listed.returncode == 0, listed.stderr
+    return {row["name"]: row for row in json.loads(listed.stdout)}
+
+
+def test_fleet_lists_both_machines_with_their_own_fingerprints(accel_cli, cluster):
+    machines = fleet_listing(accel_cli, cluster)
+    assert sorted(machines) == ["alpha", "beta"]
+    # Each worker's fingerprint is what the probe gives on that host under that label:
+    # computed here, independently, with the label set as the worker has it.
+    for label, row in machines.items():
+        here = subprocess.run(
+            [sys.executable, "-c", "from accel.hardware import fingerprint; print(fingerprint())"],
+            capture_output=True,
+            text=True,
+            env={**os.environ, "ACCEL_MACHINE_LABEL": label},
+            check=True,
+        )
+        assert row["fingerprint"] == here.stdout.strip()
+    assert machines["alpha"]["fingerprint"] != machines["beta"]["fingerprint"]
+    # The same host: the same hardware once the label is set aside.
+    assert machines["alpha"]["hardware"] == machines["beta"]["hardware"]
+    assert machines["alpha"]["backends"]["numpy"] is None  # available there
+    table = accel_cli("fleet", cluster.address)
+    assert table.returncode == 0 and "alpha" in table.stdout and "beta" in table.stdout
+
+
+def test_compare_on_the_cluster_stores_both_machines_runs(accel_cli, cluster, tmp_path):
+    store = tmp_path / "fleet.sqlite"
+    machines = fleet_listing(accel_cli, cluster)
+    on_cluster = ["--cluster", cluster.address, "--store", str(store)]
+    result = accel_cli("compare", "julia", *FAST, *on_cluster)
+    assert result.returncode == 0, result.stderr
+    assert "machines side by side" in result.stdout
+    with Store(store, readonly=True) as kept:
+        runs = [run.record for run in kept.runs()]
+        reports = {m["fingerprint"]: m["report"] for m in kept.machines()}
+    by_machine = {}
+    for record in runs:
+        by_machine.setdefault(record.machine, set()).add((record.backend, record.status))
+    expected = {(backend, "ok") for backend in ("numpy", "python")}
+    assert by_machine == {
+        machines["alpha"]["fingerprint"]: expected,
+        machines["beta"]["fingerprint"]: expected,
+    }
+    # Each machine's hardware report came home with its label.
+    for label in ("alpha", "beta"):
+        assert reports[machines[label]["fingerprint"]]["host"]["label"] == label
+    # The two machines computed the same kernel: the checks agree with the reference.
+    assert all(record.check and record.check.passed for record in runs)
+
+    # --resume measures only what is missing: nothing here.
+    again = accel_cli(
+        "compare", "julia", *FAST, "--cluster", cluster.address, "--store", str(store),
+        "--resume", "--json",
+    )  # fmt: skip
+    assert again.returncode == 0, again.stderr
+    with Store(store, readonly=True) as kept:
+        assert kept.count() == len(runs)
+
+
+def test_a_machine_that_dies_mid_run_leaves_rows_that_say_why(accel_cli, cluster, tmp_path):
+    """Kill beta's worker while it measures: its rows fail with the reason, alpha's are kept."""
+    from distributed import Client
+
+    store = tmp_path / "dying.sqlite"
+    machines = fleet_listing(accel_cli, cluster)
+    beta_worker = machines["beta"]["worker"]
+    command = [
+        sys.executable, "-m", "accel", "compare", "julia", "--backends", "python,numpy",
+        "--preset", "M", "--repeats", "3", "--cluster", cluster.address, "--store", str(store),
+        "--json",
+    ]  # fmt: skip
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    killed = threading.Event()
+    with Client(cluster.address, timeout=20) as watcher:
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline and process.poll() is None:
+            if watcher.processing().get(beta_worker):  # beta is measuring now
+                cluster.kill("beta")
+                killed.set()
+                break
+            time.sleep(0.1)
+    stdout, stderr = process.communicate(timeout=600)
+    assert killed.is_set(), f"beta never started measuring: {stderr[-2000:]}"
+    records = json.loads(stdout)
+    beta = [r for r in records if r["machine"] == machines["beta"]["fingerprint"]]
+    alpha = [r for r in records if r["machine"] == machines["alpha"]["fingerprint"]]
+    assert sorted(r["backend"] for r in beta) == ["numpy", "python"]
+    assert all(r["status"] == "failed" for r in beta)
+    assert all("machine beta" in r["reason"] for r in beta)
+    assert any("during the run" in r["reason"] for r in beta)
+    assert sorted((r["backend"], r["status"]) for r in alpha) == [("numpy", "ok"), ("python", "ok")]
+    assert process.returncode == 1  # a failed row makes the command fail, as locally
+    with Store(store, readonly=True) as kept:
+        assert kept.count() == 4  # every row, finished or not, is kept
