@@ -13,7 +13,13 @@ import sys
 from typing import Any
 
 from ..tables import markdown, text
-from .options import add_store_options, store_option
+from .options import (
+    add_cluster_options,
+    add_store_options,
+    cluster_options,
+    comma_list,
+    store_option,
+)
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -32,6 +38,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "the measured report is kept in the store for rooflines and exports",
     )
     add_store_options(parser, skippable=True)
+    add_cluster_options(parser)
     parser.set_defaults(func=run)
 
 
@@ -93,15 +100,67 @@ def _keep_measured(report: Any, store: str | None) -> None:
     )
 
 
-def run(args: argparse.Namespace) -> int:
-    from ..hardware import probe, render_markdown, render_text
+def probed_here(measure: bool) -> tuple[dict[str, Any], list[dict[str, Any]] | None]:
+    """This machine's report (measured where asked) and backend matrix, as plain data.
 
+    What ``accel hardware`` prints; on a cluster, what each machine sends home.
+    """
+    from ..hardware import probe
+
+    return probe(measure=measure).to_dict(), backend_matrix()
+
+
+def run(args: argparse.Namespace) -> int:
     if args.measure and not args.json:
         print("measuring memory bandwidth and GFLOP/s (about 10-20 s)...", file=sys.stderr)
-    report = probe(measure=args.measure)
+    if cluster_options(args):
+        return _on_cluster(args)
+    from ..hardware import probe
+
+    report, rows = probe(measure=args.measure), backend_matrix()
     if args.measure and store_option(args) is not False:
         _keep_measured(report, store_option(args))
-    rows = backend_matrix()
+    _show(args, report, rows)
+    return 0
+
+
+def _on_cluster(args: argparse.Namespace) -> int:
+    """Every machine of the cluster probes itself; each report is shown and kept (a
+    measured one replaces the stored one, an unmeasured one is kept for a new machine)."""
+    from .. import fleet
+    from ..hardware import HardwareReport
+    from ..store import Store
+
+    client = fleet.connect(args.cluster)
+    try:
+        chosen = fleet.machines(client, comma_list(args.machines))
+        futures = [
+            client.submit(probed_here, args.measure, workers=[m.worker], pure=False) for m in chosen
+        ]
+        results = [future.result() for future in futures]
+    finally:
+        client.close()
+    documents = []
+    for machine, (data, rows) in zip(chosen, results, strict=True):
+        report = HardwareReport.from_dict(data)
+        if store_option(args) is not False:
+            with Store(store_option(args)) as kept:
+                if args.measure or not kept.knows_machine(report.fingerprint):
+                    kept.save_machine_report(report.fingerprint, data)
+        if args.json:
+            documents.append({"machine": machine.name, **data, "backends": rows})
+        else:
+            print(f"== machine {machine.name} (Dask worker {machine.worker})")
+            _show(args, report, rows)
+            print()
+    if args.json:
+        print(json.dumps(documents, indent=2))
+    return 0
+
+
+def _show(args: argparse.Namespace, report: Any, rows: list[dict[str, Any]] | None) -> None:
+    from ..hardware import render_markdown, render_text
+
     if args.json:
         data = report.to_dict()
         if rows is not None:
@@ -115,4 +174,3 @@ def run(args: argparse.Namespace) -> int:
         print(render_text(report))
         if rows:
             print(_backends_text(rows))
-    return 0

@@ -28,7 +28,7 @@ from ..record import RunRecord
 from ..request import DEFAULT_TIMEOUT_S, make_request, resolve_kernel
 from ..tables import show
 from ..units import seconds
-from .options import comma_list
+from .options import add_cluster_options, cluster_options, comma_list
 
 SELFTEST_REPEATS = 3
 NOTHING_TESTED = 5
@@ -52,28 +52,62 @@ def gpu_backend_names() -> list[str]:
     return [name for name in BACKEND_NAMES if isinstance(get_backend(name), CudaBackend)]
 
 
+def selftest_jobs(
+    backends: list[str], kernels: list[KernelSpec], size: int | None, preset: str, timeout: float
+) -> list[tuple[str, str, dict]]:
+    """Each kernel in each of its dtypes on each backend that implements it."""
+    options = {
+        "size": size,
+        "preset": None if size else preset,
+        "repeats": SELFTEST_REPEATS,
+        "timeout": timeout,
+    }
+    return [
+        (kernel.name, backend, {**options, "dtype": dtype})
+        for kernel in kernels
+        for backend in backends
+        if backend in kernel.implementations
+        for dtype in kernel.dtypes
+    ]
+
+
 def run_pairings(
     backends: list[str], kernels: list[KernelSpec], size: int | None, preset: str, timeout: float
 ) -> list[Pairing]:
     """Run each kernel in each of its dtypes on each backend that implements it, in a
     fresh worker per run."""
-    pairings = []
-    for kernel in kernels:
-        for backend in backends:
-            if backend not in kernel.implementations:
-                continue
-            for dtype in kernel.dtypes:
-                request = make_request(
-                    kernel.name,
-                    backend,
-                    size=size,
-                    preset=None if size else preset,
-                    dtype=dtype,
-                    repeats=SELFTEST_REPEATS,
-                    timeout=timeout,
-                )
-                pairings.append(Pairing(kernel.name, backend, execute(request)))
-    return pairings
+    return [
+        Pairing(kernel, backend, execute(make_request(kernel, backend, **options)))
+        for kernel, backend, options in selftest_jobs(backends, kernels, size, preset, timeout)
+    ]
+
+
+def cluster_pairings(
+    args: argparse.Namespace, backends: list[str], kernels: list[KernelSpec]
+) -> dict[str, tuple[str, list[Pairing]]]:
+    """The self-test on every machine of ``--cluster`` (``--machines``: those named), all
+    machines at once: machine name -> (its device name, its pairings)."""
+    from .. import fleet
+
+    client = fleet.connect(args.cluster)
+    try:
+        chosen = fleet.machines(client, comma_list(args.machines))
+        jobs = selftest_jobs(backends, kernels, args.size, args.preset, args.timeout)
+        placed = fleet.place(client, chosen, jobs)
+        devices = {
+            m.name: client.submit(device_name, backends, workers=[m.worker], pure=False)
+            for m in chosen
+        }
+        runner = fleet.FleetRunner(client, placed, args.cluster)
+        finished = dict(runner(range(len(placed))))
+        results: dict[str, tuple[str, list[Pairing]]] = {}
+        for index, item in enumerate(placed):
+            device = devices[item.machine.name].result() if args.gpu else "this machine"
+            pairing = Pairing(item.request.kernel, item.request.backend, finished[index])
+            results.setdefault(item.machine.name, (device, []))[1].append(pairing)
+        return results
+    finally:
+        client.close()
 
 
 def device_name(backends: list[str]) -> str:
@@ -101,6 +135,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "--timeout", type=float, default=DEFAULT_TIMEOUT_S, help="seconds before a run is killed"
     )
     parser.add_argument("--json", action="store_true", help="print the run records as JSON")
+    add_cluster_options(parser)
     parser.set_defaults(func=run)
 
 
@@ -123,13 +158,21 @@ def unusable_on_this_gpu(backends: list[str]) -> dict[str, str]:
 def run(args: argparse.Namespace) -> int:
     backends = gpu_backend_names() if args.gpu else list(BACKEND_NAMES)
     kernels = _chosen_kernels(args.kernels)
-    pairings = run_pairings(backends, kernels, args.size, args.preset, args.timeout)
-    tested = [p for p in pairings if p.record.status != "unavailable"]
-    unusable = unusable_on_this_gpu(backends) if args.gpu else {}
-    if args.json:
-        print(json.dumps([p.record.to_dict() for p in pairings], indent=2))
+    unusable: dict[str, str] = {}
+    if cluster_options(args):
+        machines = cluster_pairings(args, backends, kernels)
     else:
-        _print_report(backends, kernels, pairings, args.gpu)
+        device = device_name(backends) if args.gpu else "this machine"
+        pairings = run_pairings(backends, kernels, args.size, args.preset, args.timeout)
+        machines = {"": (device, pairings)}
+        unusable = unusable_on_this_gpu(backends) if args.gpu else {}
+    everything = [p for _, pairings in machines.values() for p in pairings]
+    tested = [p for p in everything if p.record.status != "unavailable"]
+    if args.json:
+        print(json.dumps([p.record.to_dict() for p in everything], indent=2))
+    else:
+        for machine, (device, pairings) in machines.items():
+            _print_report(backends, kernels, pairings, args.gpu, device, machine)
         for name, reason in unusable.items():
             print(f"FAILED: a GPU is present but {name} cannot use it: {reason}")
     if unusable:
@@ -147,10 +190,16 @@ def _chosen_kernels(names: str | None) -> list[KernelSpec]:
 
 
 def _print_report(
-    backends: list[str], kernels: list[KernelSpec], pairings: list[Pairing], gpu: bool
+    backends: list[str],
+    kernels: list[KernelSpec],
+    pairings: list[Pairing],
+    gpu: bool,
+    device: str,
+    machine: str = "",
 ) -> None:
     what = "GPU backends" if gpu else "backends"
-    print(f"accel selftest: {what} on device: {device_name(backends) if gpu else 'this machine'}")
+    where = f"machine {machine}, " if machine else ""
+    print(f"accel selftest: {what} on {where}device: {device}")
     rows = []
     for p in pairings:
         if p.record.status == "unavailable":
@@ -165,10 +214,9 @@ def _print_report(
         )
     if rows:
         show(["kernel", "backend", "size", "dtype", "result", "kernel time", "check"], rows)
-    for name in backends:
-        availability = get_backend(name).available()
-        if not availability:
-            print(f"{name}: unavailable: {availability.reason}")
+    unavailable = {p.backend: p.record.reason for p in pairings if p.record.status == "unavailable"}
+    for name, reason in unavailable.items():  # as the machine that ran them saw it
+        print(f"{name}: unavailable: {reason}")
     for kernel in kernels:
         for name in backends:
             if name not in kernel.implementations:

@@ -116,3 +116,48 @@ def test_a_machine_that_dies_mid_run_leaves_rows_that_say_why(accel_cli, cluster
     assert process.returncode == 1  # a failed row makes the command fail, as locally
     with Store(store, readonly=True) as kept:
         assert kept.count() == 4  # every row, finished or not, is kept
+
+
+def test_hardware_on_the_cluster_shows_and_keeps_each_machines_report(accel_cli, cluster, tmp_path):
+    store = tmp_path / "reports.sqlite"
+    machines = fleet_listing(accel_cli, cluster)
+    shown = accel_cli("hardware", "--cluster", cluster.address, "--store", str(store), "--json")
+    assert shown.returncode == 0, shown.stderr
+    documents = {d["machine"]: d for d in json.loads(shown.stdout)}
+    assert sorted(documents) == ["alpha", "beta"]
+    for label, document in documents.items():
+        assert document["fingerprint"] == machines[label]["fingerprint"]
+        assert document["host"]["label"] == label
+    with Store(store, readonly=True) as kept:
+        assert {m["fingerprint"] for m in kept.machines()} == {
+            machines["alpha"]["fingerprint"],
+            machines["beta"]["fingerprint"],
+        }
+    picked = accel_cli("hardware", "--cluster", cluster.address, "--machines", "beta", "--no-store")
+    assert picked.returncode == 0, picked.stderr
+    assert "== machine beta" in picked.stdout and "== machine alpha" not in picked.stdout
+    wrong = accel_cli("hardware", "--cluster", cluster.address, "--machines", "gamma")
+    assert wrong.returncode == 2
+    assert wrong.stderr.startswith("accel: error:") and "alpha" in wrong.stderr
+
+
+def test_no_scheduler_is_a_one_line_error(accel_cli):
+    result = accel_cli("compare", "julia", "--cluster", "tcp://127.0.0.1:9", "--no-store")
+    assert result.returncode == 2
+    assert result.stderr.startswith("accel: error: cannot reach the Dask scheduler")
+    assert len(result.stderr.strip().splitlines()) == 1
+
+
+def test_selftest_on_the_cluster_checks_each_machine(accel_cli, cluster):
+    result = accel_cli(
+        "selftest", "--kernels", "norm", "--cluster", cluster.address, "--json", timeout=900
+    )
+    records = json.loads(result.stdout)
+    machines = fleet_listing(accel_cli, cluster)
+    for label in ("alpha", "beta"):
+        mine = [r for r in records if r["machine"] == machines[label]["fingerprint"]]
+        tried = {(r["backend"], r["dtype"]) for r in mine}
+        # norm in both its dtypes on every backend, on each machine
+        assert ("numpy", "float64") in tried and ("numpy", "float32") in tried
+        assert all(r["status"] in ("ok", "unavailable") for r in mine), mine
+    assert result.returncode == 0, result.stderr
