@@ -16,8 +16,8 @@ if [ ! -x "$venv/bin/python" ]; then
   say "creating $venv with $($python --version 2>&1)"
   "$python" -m venv "$venv"
 fi
-say "installing accel with the torch, plot and dev extras (torch pinned to 2.13.0)"
-"$venv/bin/python" -m pip install "${pip_quiet[@]}" -e '.[torch,plot,dev]'
+say "installing accel with the torch, plot, fleet and dev extras (torch pinned to 2.13.0)"
+"$venv/bin/python" -m pip install "${pip_quiet[@]}" -e '.[torch,plot,fleet,dev]'
 
 # valgrind for simulated cache counters where the CPU cannot count (most VMs): install it
 # where this machine allows (Debian/Ubuntu as root); otherwise runs say why they have none.

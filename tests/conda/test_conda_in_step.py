@@ -69,13 +69,13 @@ class CondaFile:
 ENVIRONMENTS = (
     CondaFile(
         CONDA / "environment.yml",
-        groups=("dependencies", "torch", "plot", "dev"),
+        groups=("dependencies", "torch", "plot", "fleet", "dev"),
         renames={"torch": "pytorch-cpu"},
         reasons={"pip": WHY_PIP, "c-compiler": WHY_C_COMPILER, "valgrind": WHY_VALGRIND},
     ),
     CondaFile(
         CONDA / "environment-cuda.yml",
-        groups=("dependencies", "torch", "cuda", "plot", "dev"),
+        groups=("dependencies", "torch", "cuda", "plot", "fleet", "dev"),
         renames={"torch": "pytorch-gpu"},
         reasons={
             "pip": WHY_PIP,
