@@ -95,6 +95,12 @@ def connect(cluster: str | Client) -> Client:
         raise UsageError(f"cannot reach the Dask scheduler at {cluster}: {exc}") from None
 
 
+def _workers(client: Client) -> list[str]:
+    """The addresses of the workers the scheduler knows now, asked of the scheduler itself
+    (a lambda travels by value: the scheduler needs no accel installed)."""
+    return sorted(client.run_on_scheduler(lambda dask_scheduler: list(dask_scheduler.workers)))
+
+
 def describe_this_machine() -> dict[str, Any]:
     """What a worker tells about its machine: name, fingerprint, summary and full report.
 
@@ -129,7 +135,12 @@ def machines(client: Client, names: Sequence[str] | None = None) -> list[Machine
 
     A name that is not in the cluster is a :class:`UsageError` naming those that are.
     """
-    described = client.run(describe_this_machine)
+    workers = _workers(client)
+    futures = {
+        worker: client.submit(describe_this_machine, workers=[worker], pure=False)
+        for worker in workers
+    }  # in each worker's thread pool: a probe must not block a worker's event loop
+    described = {worker: future.result() for worker, future in futures.items()}
     found: dict[str, Machine] = {}
     for worker in sorted(described):
         about = described[worker]
@@ -262,13 +273,14 @@ class FleetRunner:
         )
 
     def _alive(self) -> set[str]:
-        return set(self.client.scheduler_info(n_workers=-1)["workers"])
+        return set(_workers(self.client))
 
     def __call__(self, indices: Sequence[int]) -> Iterator[tuple[int, RunRecord]]:
         queues: dict[str, list[int]] = {}
         for index in indices:
             queues.setdefault(self.placed[index].machine.name, []).append(index)
         running: dict[str, tuple[int, Future, float]] = {}
+        missed: set[str] = set()  # machines whose worker the last check did not find
 
         def submit_next(name: str) -> None:
             if queues[name]:
@@ -304,10 +316,14 @@ class FleetRunner:
                     break
                 for name, (index, future, started) in list(running.items()):
                     item = self.placed[index]
+                    if item.machine.worker in alive:
+                        missed.discard(name)
                     if future.done():
                         del running[name]
                         yield index, self._collect(index, future)
                         submit_next(name)
+                    elif item.machine.worker not in alive and name not in missed:
+                        missed.add(name)  # gone only when the next check agrees
                     elif item.machine.worker not in alive:
                         del running[name]
                         future.cancel()
