@@ -91,3 +91,11 @@ def cluster(tmp_path_factory: pytest.TempPathFactory):
     started = start_cluster(LABELS, str(tmp_path_factory.mktemp("fleet-home")))
     yield started
     started.stop()
+
+
+@pytest.fixture
+def cluster_to_break(tmp_path_factory: pytest.TempPathFactory):
+    """Two machines of this test's own, for a test that kills one."""
+    started = start_cluster(LABELS, str(tmp_path_factory.mktemp("fleet-home")))
+    yield started
+    started.stop()

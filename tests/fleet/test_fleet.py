@@ -81,10 +81,13 @@ def test_compare_on_the_cluster_stores_both_machines_runs(accel_cli, cluster, tm
         assert kept.count() == len(runs)
 
 
-def test_a_machine_that_dies_mid_run_leaves_rows_that_say_why(accel_cli, cluster, tmp_path):
+def test_a_machine_that_dies_mid_run_leaves_rows_that_say_why(
+    accel_cli, cluster_to_break, tmp_path
+):
     """Kill beta's worker while it measures: its rows fail with the reason, alpha's are kept."""
     from distributed import Client
 
+    cluster = cluster_to_break
     store = tmp_path / "dying.sqlite"
     machines = fleet_listing(accel_cli, cluster)
     beta_worker = machines["beta"]["worker"]
