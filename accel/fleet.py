@@ -101,6 +101,37 @@ def _workers(client: Client) -> list[str]:
     return sorted(client.run_on_scheduler(lambda dask_scheduler: list(dask_scheduler.workers)))
 
 
+class WorkerLeft(UsageError):
+    """A machine's Dask worker left the cluster before it answered."""
+
+
+def on_each(client: Client, calls: dict[str, tuple]) -> dict[str, Any]:
+    """Run ``calls`` (worker address -> (function, *arguments)) in those workers' thread
+    pools at once and return each answer, or a :class:`WorkerLeft` for a worker that left
+    before answering (a task bound to a dead worker would otherwise wait for ever)."""
+    futures = {
+        worker: client.submit(call[0], *call[1:], workers=[worker], pure=False)
+        for worker, call in calls.items()
+    }
+    answers: dict[str, Any] = {}
+    missed: set[str] = set()
+    while len(answers) < len(futures):
+        if not any(f.done() for w, f in futures.items() if w not in answers):
+            time.sleep(POLL_S)
+        alive = set(_workers(client))
+        for worker, future in futures.items():
+            if worker in answers:
+                continue
+            if future.done():
+                answers[worker] = future.result()  # raises what the function raised
+            elif worker not in alive and worker in missed:
+                future.cancel()
+                answers[worker] = WorkerLeft(f"the Dask worker {worker} left the cluster")
+            elif worker not in alive:
+                missed.add(worker)  # gone only when the next check agrees
+    return answers
+
+
 def describe_this_machine() -> dict[str, Any]:
     """What a worker tells about its machine: name, fingerprint, summary and full report.
 
@@ -135,12 +166,9 @@ def machines(client: Client, names: Sequence[str] | None = None) -> list[Machine
 
     A name that is not in the cluster is a :class:`UsageError` naming those that are.
     """
-    workers = _workers(client)
-    futures = {
-        worker: client.submit(describe_this_machine, workers=[worker], pure=False)
-        for worker in workers
-    }  # in each worker's thread pool: a probe must not block a worker's event loop
-    described = {worker: future.result() for worker, future in futures.items()}
+    # in each worker's thread pool: a probe must not block a worker's event loop
+    answers = on_each(client, {worker: (describe_this_machine,) for worker in _workers(client)})
+    described = {w: a for w, a in answers.items() if not isinstance(a, WorkerLeft)}
     found: dict[str, Machine] = {}
     for worker in sorted(described):
         about = described[worker]
@@ -212,16 +240,15 @@ def place(
         for machine in chosen:
             shares[machine.name] = list(jobs)
     targets = [machine for machine in chosen if shares[machine.name]]
-    futures = [
-        client.submit(build_requests, shares[m.name], workers=[m.worker], pure=False)
-        for m in targets
-    ]
+    try:
+        answers = on_each(client, {m.worker: (build_requests, shares[m.name]) for m in targets})
+    except UsageError as exc:
+        raise UsageError(f"a machine refused the runs: {exc}") from None
     placed: list[Placed] = []
-    for machine, future in zip(targets, futures, strict=True):
-        try:
-            built = future.result()
-        except UsageError as exc:
-            raise UsageError(f"machine {machine.name}: {exc}") from None
+    for machine in targets:
+        built = answers[machine.worker]
+        if isinstance(built, WorkerLeft):
+            raise UsageError(f"machine {machine.name} left the cluster before its runs started")
         placed.extend(Placed(request, machine, key) for request, key in built)
     return placed
 

@@ -94,15 +94,14 @@ def cluster_pairings(
         chosen = fleet.machines(client, comma_list(args.machines))
         jobs = selftest_jobs(backends, kernels, args.size, args.preset, args.timeout)
         placed = fleet.place(client, chosen, jobs)
-        devices = {
-            m.name: client.submit(device_name, backends, workers=[m.worker], pure=False)
-            for m in chosen
-        }
+        devices = {m.worker: "this machine" for m in chosen}
+        if args.gpu:
+            devices = fleet.on_each(client, {m.worker: (device_name, backends) for m in chosen})
         runner = fleet.FleetRunner(client, placed, args.cluster)
         finished = dict(runner(range(len(placed))))
         results: dict[str, tuple[str, list[Pairing]]] = {}
         for index, item in enumerate(placed):
-            device = devices[item.machine.name].result() if args.gpu else "this machine"
+            device = str(devices[item.machine.worker])
             pairing = Pairing(item.request.kernel, item.request.backend, finished[index])
             results.setdefault(item.machine.name, (device, []))[1].append(pairing)
         return results
