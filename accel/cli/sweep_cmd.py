@@ -18,10 +18,12 @@ from ..selection import Crossover, crossovers, crossovers_among
 from ..tables import median_cell, show, trust_notes
 from ..units import seconds
 from .options import (
+    add_cluster_options,
     add_figure_options,
     add_measure_options,
     add_resume_option,
     add_store_options,
+    cluster_options,
     comma_list,
     measure_options,
     store_option,
@@ -43,6 +45,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     add_store_options(parser)
     add_resume_option(parser)
     add_figure_options(parser)
+    add_cluster_options(parser, spread=True)
     parser.add_argument(
         "--throughput", action="store_true", help="--plot GFLOP/s against size instead of time"
     )
@@ -76,6 +79,11 @@ def run(args: argparse.Namespace) -> int:
     from ..plots import command_line as figures
 
     figures.check_plot(args)
+    if args.cluster and args.plot:
+        raise UsageError(
+            "--plot draws one machine: measure with --cluster, then draw each machine with "
+            "--from-store --machine FINGERPRINT"
+        )
     from_store = figures.stored(args)
     sizes = None if from_store and not args.sizes else parse_sizes(args.sizes)
     backends = comma_list(args.backends)
@@ -92,9 +100,12 @@ def run(args: argparse.Namespace) -> int:
             store=store_option(args),
             resume=args.resume,
             progress=args.progress or None,
+            **cluster_options(args),
             **measure_options(args),
         )
     names = list(dict.fromkeys(r.backend for r in records))
+    if args.cluster:  # each machine's own crossovers, or the spread sweep's as one
+        return _show_cluster_sweep(args, records, sizes, names)
     if not from_store:
         found = {
             on_device: crossovers(
@@ -122,10 +133,45 @@ def run(args: argparse.Namespace) -> int:
         }
         print(json.dumps(document, indent=2))
         return 0
+    _show_sweep(records, sizes, names, found)
+    return 0 if all(r.status in ("ok", "unavailable") for r in records) else 1
+
+
+def _show_cluster_sweep(
+    args: argparse.Namespace, records: list, sizes: list[int], names: list[str]
+) -> int:
+    """A sweep on a cluster: a table per machine, or one for a sweep spread over machines
+    of the same hardware (each size measured on one of them)."""
+    from ..evidence import machine_names
+
+    machines = machine_names(records, store_option(args))
+    groups = (
+        {", ".join(machines.values()): records}
+        if args.spread
+        else {
+            name: [r for r in records if r.machine == fingerprint]
+            for fingerprint, name in machines.items()
+        }
+    )
+    if args.json:
+        print(json.dumps([r.to_dict() for r in records], indent=2))
+    for name, mine in groups.items():
+        found = {d: crossovers_among(mine, data_on_device=d) for d in (True, False)}
+        if not args.json:
+            how = "spread over machines" if args.spread else "on machine"
+            _show_sweep(mine, sizes, names, found, f" {how} {name}")
+            print()
+    return 0 if all(r.status in ("ok", "unavailable") for r in records) else 1
+
+
+def _show_sweep(
+    records: list, sizes: list[int], names: list[str], found: dict, where: str = ""
+) -> None:
+    """The sweep's table, its crossovers with their intervals, and what cannot be trusted."""
     first = records[0]
     print(
-        f"{first.kernel} sweep: {first.dtype}, {first.threads} threads; median kernel time "
-        "± its 95% interval (end to end in brackets where data moves; ! = not to be trusted)"
+        f"{first.kernel} sweep{where}: {first.dtype}, {first.threads} threads; median kernel "
+        "time ± its 95% interval (end to end in brackets where data moves; ! = not to be trusted)"
     )
     show(*_sweep_rows(records, sizes, names))
     print(f"crossovers, kernel time only:    {describe_crossovers(found[True])}")
@@ -138,7 +184,6 @@ def run(args: argparse.Namespace) -> int:
     for r in records:
         if r.status not in ("ok", "unavailable"):
             print(f"  {r.backend} at size {r.size}: {r.status}: {r.reason}")
-    return 0 if all(r.status in ("ok", "unavailable") for r in records) else 1
 
 
 def _sweep_rows(records, sizes: list[int], names: list[str]) -> tuple[list[str], list[list[str]]]:

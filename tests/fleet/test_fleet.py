@@ -165,3 +165,26 @@ def test_selftest_on_the_cluster_checks_each_machine(accel_cli, cluster):
         assert ("numpy", "float64") in tried and ("numpy", "float32") in tried
         assert all(r["status"] in ("ok", "unavailable") for r in mine), mine
     assert result.returncode == 0, result.stderr
+
+
+def test_a_spread_sweep_measures_each_size_on_one_machine(accel_cli, cluster, tmp_path):
+    store = tmp_path / "spread.sqlite"
+    machines = fleet_listing(accel_cli, cluster)
+    sizes = [40, 60, 80, 100]
+    result = accel_cli(
+        "sweep", "julia", "--sizes", ",".join(map(str, sizes)), "--backends", "numpy",
+        "--repeats", "3", "--cluster", cluster.address, "--spread", "--store", str(store),
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    assert "spread over machines alpha, beta" in result.stdout
+    with Store(store, readonly=True) as kept:
+        records = [run.record for run in kept.runs()]
+    where = {record.size: record.machine for record in records}
+    assert sorted(where) == sizes and len(records) == len(sizes)  # each size once
+    # alpha and beta share their hardware, so the sizes alternate between them
+    assert sorted(where.values()) == sorted(
+        [machines["alpha"]["fingerprint"], machines["beta"]["fingerprint"]] * 2
+    )
+    assert all(record.status == "ok" for record in records)
+    unspread = accel_cli("sweep", "julia", "--sizes", "40", "--spread")
+    assert unspread.returncode == 2 and "--cluster" in unspread.stderr
