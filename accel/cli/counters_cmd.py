@@ -1,9 +1,11 @@
-"""``accel counters KERNEL``: cache misses and IPC per backend beside time (perf stat).
+"""``accel counters KERNEL``: cache misses and IPC per backend beside time.
 
-``accel compare`` with its counter view: every backend measured with perf counters over
-the timed repetitions only; ``--plot`` draws the book's perf-stat lesson as a figure.
-Where perf cannot count an event (a VM without a virtual PMU), the table and the
-figure say so rather than show zeros.
+``accel compare`` with its counter view: every backend counted over the timed repetitions
+only, by perf where the CPU counts hardware events, else by valgrind's cache simulator
+(``--counter-source`` chooses); ``--plot`` draws the book's perf-stat lesson as a figure.
+The table shows the source's own events (perf's, or the simulator's L1 and last-level
+counts) unless ``--events`` names others, and says which source counted. Where nothing
+could count an event, the table and the figure say so rather than show zeros.
 """
 
 from __future__ import annotations

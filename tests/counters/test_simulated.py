@@ -257,3 +257,39 @@ def test_a_table_never_mixes_sources_silently(valgrind_here, norm_s):
         ["(perf)", "(sim)"],
         ["(sim)", "unsupported"],
     )
+
+
+class _Terminal:
+    def __init__(self) -> None:
+        self.written = ""
+
+    def isatty(self) -> bool:
+        return True
+
+    def write(self, text: str) -> None:
+        self.written += text
+
+    def flush(self) -> None:
+        pass
+
+
+def test_a_long_simulated_run_says_so_on_a_terminal(valgrind_here, tmp_path):
+    from accel.record import RunRecord
+
+    plan, why = plan_simulated(str(tmp_path), "python")
+    assert plan is not None, why
+    long = RunRecord("julia", "python", 200, "complex128", "ok", first_call_s=0.5)
+    long.samples_s = [0.5] * 5  # 4 calls of 0.5 s at 60x: about 2 minutes
+    terminal = _Terminal()
+    plan.announce(long, terminal)
+    assert "under valgrind's cache simulator" in terminal.written
+    short = RunRecord("norm", "numpy", 100, "float64", "ok", first_call_s=1e-4)
+    short.samples_s = [1e-5] * 5
+    quiet = _Terminal()
+    plan.announce(short, quiet)
+    assert quiet.written == ""
+
+
+def test_an_unknown_counter_source_is_a_usage_error():
+    with pytest.raises(accel.UsageError, match="unknown counter source 'bogus'"):
+        accel.run("norm", "numpy", counter_source="bogus", store=False)
