@@ -42,8 +42,10 @@ from typing import Any
 from .callgrind_region import DUMP_NAME, SERVER_PREFIX_ENV, SHIM_ENV
 from .hardware.valgrind import Simulator
 
-#: Timed calls in the simulated run: the counts are deterministic, a few calls suffice.
+#: Timed calls in the simulated run: the counts are deterministic, a few calls suffice,
+#: and one where a call is long (:data:`LONG_CALL_S` natively, a second or more simulated).
 SIMULATED_CALLS = 3
+LONG_CALL_S = 0.02
 #: About how much slower a call runs under the simulator than natively (measured here:
 #: 20 to 100 times), and the start-up (imports and compilation, uninstrumented) it adds.
 SLOWDOWN, START_S = 60.0, 5.0
@@ -148,8 +150,9 @@ def summarise(
         "source": "simulated",
         "label": label,
         "scope": (
-            f"timed repetitions: {repeats} calls in a second run under valgrind's cache "
-            "simulator, after one simulated warm-up call (times come from the first run)"
+            f"timed repetitions: {repeats} call{'s' if repeats != 1 else ''} in a second run "
+            "under valgrind's cache simulator, after one simulated warm-up call (times come "
+            "from the first run)"
         ),
         "repeats": repeats,
         "events": events,
@@ -224,16 +227,21 @@ class SimulatedPlan:
         """On a terminal, say that a long simulated run starts and about how long it takes."""
         stream = stream or sys.stderr
         median = record.median_s or 0.0
-        guess = START_S + (record.first_call_s or 0.0) * 5 + (self.calls + 1) * median * SLOWDOWN
+        calls = self.calls_for(record)
+        guess = START_S + (record.first_call_s or 0.0) * 5 + (calls + 1) * median * SLOWDOWN
         if guess < ANNOUNCE_S or not getattr(stream, "isatty", lambda: False)():
             return
         print(
             f"counting {record.kernel} on {record.backend} under valgrind's cache simulator: "
-            f"{self.calls + 1} calls of {median:.3g} s, about {SLOWDOWN:.0f}x slower: "
+            f"{calls + 1} calls of {median:.3g} s, about {SLOWDOWN:.0f}x slower: "
             f"roughly {guess:.0f} s",
             file=stream,
             flush=True,
         )
+
+    def calls_for(self, record: Any) -> int:
+        """Timed calls to simulate: :data:`SIMULATED_CALLS`, or one for a long call."""
+        return 1 if (record.median_s or 0.0) >= LONG_CALL_S else self.calls
 
     def notes(self, threads: int | None, device: str) -> list[str]:
         notes = []

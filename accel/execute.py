@@ -94,7 +94,9 @@ def _simulate(
     if record.status != "ok":
         record.counters_reason = f"not simulated: the run itself is {record.status}"
         return
-    again = request.replace(repeats=plan.calls, min_time=None, counters=False, memory_limit=None)
+    again = request.replace(
+        repeats=plan.calls_for(record), min_time=None, counters=False, memory_limit=None
+    )
     spec_path = os.path.join(folder, "simulated-spec.json")
     record_path = os.path.join(folder, "simulated-record.json")
     with open(spec_path, "w") as handle:

@@ -12,6 +12,11 @@ from ..threads import describe_pools
 from ..units import memory, seconds
 
 
+def count_of(number: int, thing: str) -> str:
+    """``3 calls``, ``1 call``."""
+    return f"{number} {thing}{'' if number == 1 else 's'}"
+
+
 def counter_lines(record: RunRecord) -> list[str]:
     """The counters block of ``accel run``: every event in total and per call."""
     if record.counters is None:
@@ -19,11 +24,15 @@ def counter_lines(record: RunRecord) -> list[str]:
     counted = record.counters
     if counted.get("source") == "simulated":
         lines = [
-            f"counters     timed repetitions only ({counted['repeats']} calls, in a second run "
+            f"counters     timed repetitions only ({count_of(counted['repeats'], 'call')}, "
+            "in a second run "
             f"of {seconds(counted['seconds'])}), {counted['label']}"
         ]
     else:
-        lines = [f"counters     timed repetitions only ({counted['repeats']} calls), by perf stat"]
+        lines = [
+            "counters     timed repetitions only "
+            f"({count_of(counted['repeats'], 'call')}), by perf stat"
+        ]
     rows = [
         [name, event_cell(entry, "value"), event_cell(entry)]
         for name, entry in counted["events"].items()
