@@ -27,6 +27,7 @@ from __future__ import annotations
 import dataclasses
 import os
 import socket
+import threading
 import time
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
@@ -43,8 +44,9 @@ if TYPE_CHECKING:
 
 #: Seconds to reach a scheduler before saying it cannot be reached.
 CONNECT_TIMEOUT_S = 20.0
-#: How often (seconds) the cluster's membership is checked while runs are out.
-POLL_S = 0.5
+#: How often (seconds) the cluster's membership is checked while runs are out (a run
+#: that finishes wakes the waiting loop at once).
+POLL_S = 1.0
 #: Seconds a run may take beyond its own timeout before the fleet gives up on it (the
 #: machine's own supervisor kills the worker at the timeout; this covers the transport).
 TRANSPORT_MARGIN_S = 60.0
@@ -101,6 +103,22 @@ def _workers(client: Client) -> list[str]:
     return sorted(client.run_on_scheduler(lambda dask_scheduler: list(dask_scheduler.workers)))
 
 
+class _Wakeup:
+    """Wakes a waiting loop as soon as one of the futures it watches finishes."""
+
+    def __init__(self) -> None:
+        self._event = threading.Event()
+
+    def watch(self, future: Future) -> Future:
+        future.add_done_callback(lambda _: self._event.set())
+        return future
+
+    def wait(self) -> None:
+        """Until a watched future finishes, or POLL_S seconds for a membership check."""
+        self._event.wait(POLL_S)
+        self._event.clear()
+
+
 class WorkerLeft(UsageError):
     """A machine's Dask worker left the cluster before it answered."""
 
@@ -109,15 +127,16 @@ def on_each(client: Client, calls: dict[str, tuple]) -> dict[str, Any]:
     """Run ``calls`` (worker address -> (function, *arguments)) in those workers' thread
     pools at once and return each answer, or a :class:`WorkerLeft` for a worker that left
     before answering (a task bound to a dead worker would otherwise wait for ever)."""
+    wakeup = _Wakeup()
     futures = {
-        worker: client.submit(call[0], *call[1:], workers=[worker], pure=False)
+        worker: wakeup.watch(client.submit(call[0], *call[1:], workers=[worker], pure=False))
         for worker, call in calls.items()
     }
     answers: dict[str, Any] = {}
     missed: set[str] = set()
     while len(answers) < len(futures):
         if not any(f.done() for w, f in futures.items() if w not in answers):
-            time.sleep(POLL_S)
+            wakeup.wait()
         alive = set(_workers(client))
         for worker, future in futures.items():
             if worker in answers:
@@ -308,6 +327,7 @@ class FleetRunner:
             queues.setdefault(self.placed[index].machine.name, []).append(index)
         running: dict[str, tuple[int, Future, float]] = {}
         missed: set[str] = set()  # machines whose worker the last check did not find
+        wakeup = _Wakeup()
 
         def submit_next(name: str) -> None:
             if queues[name]:
@@ -321,6 +341,7 @@ class FleetRunner:
                     pure=False,
                     retries=0,
                 )
+                wakeup.watch(future)
                 running[name] = (index, future, time.monotonic())
 
         def drain(name: str, why: str) -> Iterator[tuple[int, RunRecord]]:
@@ -366,8 +387,8 @@ class FleetRunner:
                         )
                         yield index, self._unrun(index, "timeout", why)
                         submit_next(name)
-                if running:
-                    time.sleep(POLL_S)
+                if running and not any(future.done() for _, future, _ in running.values()):
+                    wakeup.wait()
         finally:  # interrupted: nothing of ours keeps running on the cluster
             for _, future, _ in running.values():
                 future.cancel()
