@@ -146,7 +146,7 @@ def _show_cluster_sweep(
 
     machines = machine_names(records, store_option(args))
     groups = (
-        {", ".join(machines.values()): records}
+        {", ".join(sorted(machines.values())): records}
         if args.spread
         else {
             name: [r for r in records if r.machine == fingerprint]
