@@ -103,12 +103,13 @@ def add_cluster_options(parser: argparse.ArgumentParser, *, spread: bool = False
 
 def cluster_options(args: argparse.Namespace) -> dict[str, Any]:
     """``cluster=``, ``machines=`` (and ``spread=``) for the API from parsed options."""
-    if not args.cluster and (args.machines or getattr(args, "spread", False)):
+    cluster, machines = getattr(args, "cluster", None), getattr(args, "machines", None)
+    if not cluster and (machines or getattr(args, "spread", False)):
         raise UsageError("--machines and --spread choose machines of a cluster: add --cluster")
-    options: dict[str, Any] = {"cluster": args.cluster, "machines": comma_list(args.machines)}
+    options: dict[str, Any] = {"cluster": cluster, "machines": comma_list(machines)}
     if getattr(args, "spread", False):
         options["spread"] = True
-    return options if args.cluster else {}
+    return options if cluster else {}
 
 
 def add_store_options(parser: argparse.ArgumentParser, *, skippable: bool = False) -> None:

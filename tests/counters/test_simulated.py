@@ -293,3 +293,17 @@ def test_a_long_simulated_run_says_so_on_a_terminal(valgrind_here, tmp_path):
 def test_an_unknown_counter_source_is_a_usage_error():
     with pytest.raises(accel.UsageError, match="unknown counter source 'bogus'"):
         accel.run("norm", "numpy", counter_source="bogus", store=False)
+
+
+@pytest.mark.slow
+def test_accel_counters_uses_the_simulator_where_perf_cannot_count(valgrind_here, accel_cli):
+    from accel.counters import probe
+
+    if probe(("cache-misses",)).counts_hardware:
+        pytest.skip("perf counts hardware events here: auto picks perf")
+    result = accel_cli("counters", "norm", "--size", "1000", "--backends", "numpy", "--no-store")
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    assert f"counts from {valgrind_here.label}" in lines
+    header = lines[1].split()
+    assert "L1-dcache-load-misses/call" in header and "cycles/call" not in header
