@@ -144,3 +144,17 @@ def test_a_worker_killed_by_a_signal_under_perf_gets_its_signal_back():
     assert "Events" not in cleaned and "about to abort" in cleaned
     # Another program's message with a signal's words is left alone.
     assert plan.worker_outcome(0, "/bin/other: Aborted\n")[0] == 0
+
+
+def test_the_hardware_report_and_a_counted_run_name_and_judge_events_alike(perf_counts_software):
+    """One perf module: the report's events are the run's, with the same status each."""
+    from accel.hardware.perf import read_perf
+
+    import accel
+
+    report = read_perf()
+    record = accel.run("norm", "numpy", size=1000, repeats=3, counter_source="perf", store=False)
+    assert record.counters is not None, record.counters_reason
+    counted = record.counters["events"]
+    assert set(report.events) <= set(counted)
+    assert {name: counted[name]["status"] for name in report.events} == report.events
