@@ -121,7 +121,8 @@ def sweep(
         asked = True if options.get("events") is not None else None
     elif asked is None:  # a counter_source named: counters asked for
         asked = True
-    names = own_backends(kernel) if backends is None else list(backends)
+    # A backend named twice is measured once (and shown and stored once).
+    names = own_backends(kernel) if backends is None else list(dict.fromkeys(backends))
 
     def per_backend(name: str) -> dict[str, Any]:
         return {"counters": counters_by_default(name, asked)}
@@ -147,7 +148,7 @@ def counters_by_default(backend: str, asked: bool | None) -> bool:
     would count the host thread that launches kernels and spins waiting for the GPU.
     """
     if asked is not None:
-        return bool(asked)
+        return asked  # a value that is not True/False is the request's to refuse
     return get_backend(backend).device != "cuda"
 
 

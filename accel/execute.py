@@ -151,9 +151,13 @@ def _supervise(
         with open(record_path) as handle:
             record = RunRecord.from_dict(json.load(handle))
     except (OSError, ValueError) as exc:
-        return request.record(
-            "failed", _exit_reason(returncode, stderr, exc), stderr_tail=_tail(stderr)
-        )
+        reason = _exit_reason(returncode, stderr, exc)
+        if request.memory_limit:  # a worker that could not even start under its limit
+            reason += (
+                f" (the worker ran under --memory-limit {request.memory_limit / 2**20:,.0f} MiB"
+                " of address space: too little for it to start?)"
+            )
+        return request.record("failed", reason, stderr_tail=_tail(stderr))
     if record.status != "ok":  # all the worker's stderr: its children's (PyPy's) messages too
         record.stderr_tail = _tail(stderr) or record.stderr_tail
     return record

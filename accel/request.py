@@ -35,6 +35,9 @@ from .ship import kernel_payload
 from .threads import usable_cpus
 
 DEFAULT_TIMEOUT_S = 600.0
+#: Smallest --memory-limit: a worker (CPython with NumPy) needs about 150 MiB of address
+#: space to start; below 64 MiB not even the interpreter can.
+MIN_MEMORY_LIMIT = 64 * 2**20
 
 
 def option(
@@ -145,6 +148,7 @@ class RunRequest:
 
     def _check(self) -> dict[str, Any]:
         """Every option checked and completed; the values that change."""
+        self._check_types()
         spec = resolve_kernel(self.kernel)
         if self.backend not in BACKEND_NAMES:
             raise choose("backend", self.backend, BACKEND_NAMES)
@@ -170,6 +174,12 @@ class RunRequest:
         whole_number("seed", self.seed, 0)
         if self.memory_limit is not None:
             whole_number("memory limit", self.memory_limit, phrase="a positive number of bytes")
+            if self.memory_limit < MIN_MEMORY_LIMIT:
+                raise UsageError(
+                    f"memory limit must be at least {MIN_MEMORY_LIMIT // 2**20} MiB: below that "
+                    "the worker itself (Python and NumPy) cannot start; got "
+                    f"{self.memory_limit:,} bytes"
+                )
         source = "auto" if self.counter_source is None else self.counter_source
         if source not in COUNTER_SOURCES:
             raise choose("counter source", str(source), list(COUNTER_SOURCES))
@@ -188,6 +198,28 @@ class RunRequest:
             "counter_source": source,
             "events": parse_events(self.events),
         }
+
+    def _check_types(self) -> None:
+        """Options of the wrong type (from the Python API) as UsageError, not TypeError."""
+        for name in ("kernel", "backend", "preset", "dtype", "counter_source"):
+            value = getattr(self, name)
+            if value is not None and not isinstance(value, str):
+                raise UsageError(f"{name} must be a name (text), got {value!r:.60}")
+        for name in ("counters", "pinned"):
+            value = getattr(self, name)
+            if value is not None and not isinstance(value, bool):
+                raise UsageError(f"{name} must be True or False, got {value!r:.60}")
+        events = self.events
+        if events is not None and not (
+            isinstance(events, str)
+            or (isinstance(events, (list, tuple)) and all(isinstance(e, str) for e in events))
+        ):
+            raise UsageError(f"events must be text or a list of names, got {events!r:.60}")
+        params = self.params
+        if params is not None and not (
+            isinstance(params, dict) and all(isinstance(k, str) for k in params)
+        ):
+            raise UsageError(f"params must map parameter names to values, got {params!r:.60}")
 
     @property
     def policy(self) -> dict[str, Any]:

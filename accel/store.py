@@ -91,8 +91,10 @@ def store_path(store: Store | str | os.PathLike[str] | None) -> Path:
         return store.path
     if store is None:
         return default_store_path()
-    if isinstance(store, bool):
-        raise UsageError("store must be a path, a Store or None (the default store)")
+    if isinstance(store, bool) or not isinstance(store, (str, os.PathLike)):
+        raise UsageError(
+            f"store must be a path, a Store or None (the default store), got {store!r:.60}"
+        )
     return Path(store)
 
 

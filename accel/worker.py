@@ -120,7 +120,8 @@ def execute(spec: dict[str, Any]) -> RunRecord:
     except Exception as exc:
         record.status = "failed"
         record.reason = f"{phases.current}: {type(exc).__name__}: {exc}".strip()
-        if isinstance(exc, MemoryError) and spec.get("memory_limit") and backend.device != "cuda":
+        limited = spec.get("memory_limit") and backend.device != "cuda"
+        if limited and isinstance(exc, (MemoryError, ImportError)):  # a library's dlopen too
             record.reason += (
                 f" (past the worker's memory limit of {spec['memory_limit'] / 2**20:,.0f} MiB"
                 " address space, set by --memory-limit)"
