@@ -128,3 +128,14 @@ def tmpfs(tmp_path):
     yield mount
     for folder in mounted:
         subprocess.run(["umount", str(folder)], check=False)
+
+
+@pytest.fixture
+def no_worker_may_start(monkeypatch):
+    """The measurement loop's worker replaced by a tripwire: a refusal must come first."""
+    import accel.loop
+
+    def tripwire(request):
+        raise AssertionError(f"a worker was started for {request}")
+
+    monkeypatch.setattr(accel.loop, "execute", tripwire)

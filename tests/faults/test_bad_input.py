@@ -13,19 +13,13 @@ from pathlib import Path
 
 import pytest
 
-import accel.loop
 from accel.record import RunRecord
 from accel.store import SCHEMA_VERSION, Store
 
 NO_STORE_YET = "{store}"  # replaced by a path in tmp_path that must still not exist afterwards
 
 
-@pytest.fixture(autouse=True)
-def no_worker_may_start(monkeypatch):
-    def tripwire(request):
-        raise AssertionError(f"a worker was started for {request}")
-
-    monkeypatch.setattr(accel.loop, "execute", tripwire)
+pytestmark = pytest.mark.usefixtures("no_worker_may_start")
 
 
 MEASURE = ["run", "julia", "--backend", "numpy"]

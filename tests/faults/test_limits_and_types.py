@@ -23,12 +23,7 @@ from accel.store import Store, StoreError
 HUGE = str(2**63)
 
 
-@pytest.fixture(autouse=True)
-def no_worker_may_start(monkeypatch):
-    def tripwire(request):
-        raise AssertionError(f"a worker was started for {request}")
-
-    monkeypatch.setattr(accel.loop, "execute", tripwire)
+pytestmark = pytest.mark.usefixtures("no_worker_may_start")
 
 
 RUN = ["run", "julia", "--backend", "numpy"]
@@ -52,9 +47,7 @@ REFUSED = {
 
 
 @pytest.mark.parametrize("argv, says", REFUSED.values(), ids=REFUSED.keys())
-def test_a_number_that_cannot_hold_is_refused_before_any_run(
-    argv, says, one_line_error, tmp_path
-):
+def test_a_number_that_cannot_hold_is_refused_before_any_run(argv, says, one_line_error, tmp_path):
     store = tmp_path / "results.sqlite"
     line = one_line_error([*argv, "--store", str(store)])
     assert says in line, line
