@@ -145,8 +145,13 @@ def measure(
     on_skip: Callable[[RunRequest, str], None] | None = None,
     run: Callable[[RunRequest], RunRecord] | None = None,
     runner: Runner | None = None,
+    resumable: bool = True,
 ) -> Iterator[RunRecord]:
-    """Turn ``requests`` into records in order, storing each as it comes (see the module)."""
+    """Turn ``requests`` into records in order, storing each as it comes (see the module).
+
+    ``resumable``: the caller can take up where an interruption left it (``--resume``),
+    so :class:`Interrupted` says so where something was stored.
+    """
     if resume and store is False:
         raise UsageError("resume takes finished runs from the store: it cannot go with no store")
     if runner is not None and budget_s is not None:
@@ -158,7 +163,8 @@ def measure(
         with Store(store_path(store), readonly=True) as past:
             stored = [stored_outcome(past, key) for key in keys]
     if runner is not None:
-        yield from _measure_elsewhere(requests, stored, save, progress, runner, store is not False)
+        resumable = resumable and store is not False
+        yield from _measure_elsewhere(requests, stored, save, progress, runner, resumable)
         return
     deadline = None if budget_s is None else time.monotonic() + budget_s
     done = 0
@@ -192,7 +198,8 @@ def measure(
             yield record
     except KeyboardInterrupt as stop:  # Interrupted too: recount over the whole loop
         signum = getattr(stop, "signum", signal.SIGINT)
-        raise Interrupted(signum, done, len(requests), resumable=store is not False) from None
+        resumable = resumable and store is not False
+        raise Interrupted(signum, done, len(requests), resumable=resumable) from None
     finally:
         if progress is not None:
             progress.close()

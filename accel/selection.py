@@ -291,6 +291,7 @@ def _measure(
             requests,
             store=path,
             budget_s=budget_s,
+            resumable=False,  # a second fastest() reads what this one stored
             on_skip=lambda request, why: skipped.__setitem__(request.backend, why),
             progress=watcher(None, len(requests)),
         )
