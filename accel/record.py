@@ -16,12 +16,12 @@ from __future__ import annotations
 
 import json
 import statistics
-import types
 import typing
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field, fields, is_dataclass
-from typing import Any, Literal, Union
+from typing import Any, Literal
 
+from .hardware.report import check_plain, from_plain
 from .intervals import Interval, median_interval, untrusted
 
 SCHEMA_VERSION = 1
@@ -133,10 +133,12 @@ class Part:
         names = {f.name for f in fields(cls)}  # type: ignore[arg-type]
         unknown = sorted(set(data) - names)
         if unknown:
-            raise ValueError(f"{cls.__name__.lower()} has no field {unknown[0]!r}")
+            where = _PART_NAMES.get(cls, cls.__name__.lower())
+            raise ValueError(f"{where} has no field {unknown[0]!r}")
+        check_plain(cls, dict(data), _PART_NAMES.get(cls, cls.__name__.lower()))
         hints = typing.get_type_hints(cls)
         try:
-            return cls(**{k: _typed(v, hints[k]) for k, v in data.items()})
+            return cls(**{k: from_plain(hints[k], v) for k, v in data.items()})
         except TypeError as exc:  # a required field missing
             raise ValueError(f"{cls.__name__.lower()}: {exc}") from None
 
@@ -356,71 +358,14 @@ _PARTS: dict[str, type[Part]] = {
     "counters": Counters,
     "process": ProcessFigures,
 }
-
-
-def _typed(value: Any, hint: Any) -> Any:
-    """``value`` with the JSON objects inside it made into the parts ``hint`` names."""
-    if not isinstance(value, Mapping) or isinstance(value, Part):
-        return value
-    origin, args = typing.get_origin(hint), typing.get_args(hint)
-    if origin in (Union, types.UnionType):
-        arms = [arm for arm in args if arm is not type(None)]
-        return _typed(value, arms[0]) if len(arms) == 1 else value
-    if isinstance(hint, type) and issubclass(hint, Part):
-        return hint.from_dict(value)
-    if origin is dict:
-        return {k: _typed(v, args[1]) for k, v in value.items()}
-    return value
-
-
-def conforms(value: Any, hint: Any) -> bool:
-    """Whether ``value`` is of the annotated type ``hint`` (a float may be a whole number)."""
-    origin, args = typing.get_origin(hint), typing.get_args(hint)
-    if hint is Any:
-        return True
-    if origin in (Union, types.UnionType):
-        return any(conforms(value, arm) for arm in args)
-    if origin is Literal:
-        return value in args
-    if hint is type(None):
-        return value is None
-    if hint is float:
-        return isinstance(value, (int, float)) and not isinstance(value, bool)
-    if hint is int:
-        return isinstance(value, int) and not isinstance(value, bool)
-    if origin is dict:
-        return isinstance(value, dict) and all(
-            conforms(k, args[0]) and conforms(v, args[1]) for k, v in value.items()
-        )
-    if origin in (list, tuple):
-        return isinstance(value, origin) and all(conforms(v, args[0]) for v in value)
-    if isinstance(hint, type):
-        if is_dataclass(hint) and isinstance(value, hint):
-            return not _wrong_field(value)
-        return isinstance(value, hint)
-    return False
-
-
-def _wrong_field(value: Any) -> str | None:
-    hints = typing.get_type_hints(type(value))
-    for f in fields(value):
-        if not conforms(getattr(value, f.name), hints[f.name]):
-            return f.name
-    return None
+_PART_NAMES = {part: name for name, part in _PARTS.items()}
 
 
 def check_types(record: Any) -> None:
     """ValueError naming the first field of ``record`` (or of one of its parts) whose value
-    is not of its annotated type, or a text field that is not valid Unicode."""
+    is not of its annotated type (``process.cpu_s must be float, got '1 s'``)."""
     hints = typing.get_type_hints(type(record))
     for f in fields(record):
         value = getattr(record, f.name)
-        if not conforms(value, hints[f.name]):
-            inner = _wrong_field(value) if is_dataclass(value) else None
-            where = f"{f.name}.{inner}" if inner else f.name
-            raise ValueError(f"{where} has the wrong type: {value!r}"[:300])
-        if isinstance(value, str):
-            try:
-                value.encode("utf-8")
-            except UnicodeEncodeError:
-                raise ValueError(f"{f.name} is not valid Unicode text: {value!r}") from None
+        plain = asdict(value) if is_dataclass(value) else value
+        check_plain(hints[f.name], plain, f.name)

@@ -371,7 +371,7 @@ class HardwareReport:
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> HardwareReport:
         """Rebuild a report from ``to_dict()`` output (unknown keys are ignored)."""
-        return _from_plain(cls, data)
+        return from_plain(cls, data)
 
     @classmethod
     def check(cls, data: Any) -> None:
@@ -380,7 +380,7 @@ class HardwareReport:
         is due, text where text is due. Readers then never meet a string where they
         compute with a number.
         """
-        _check_plain(cls, data, "report")
+        check_plain(cls, data, "report")
 
 
 def fingerprint_fields(report: HardwareReport) -> dict[str, Any]:
@@ -426,35 +426,42 @@ def compute_fingerprint(fields: dict[str, Any]) -> str:
     return hashlib.sha256(canonical.encode("utf-8")).hexdigest()[:FINGERPRINT_LENGTH]
 
 
-def _from_plain(tp: Any, value: Any) -> Any:
-    """Convert plain JSON data back into the annotated type ``tp`` (dataclasses, lists, dicts)."""
+def from_plain(tp: Any, value: Any) -> Any:
+    """Convert plain JSON data back into the annotated type ``tp`` (dataclasses, lists, dicts).
+
+    Generic over any annotated dataclass: accel's run records are read with it too.
+    """
     if value is None:
         return None
     origin = typing.get_origin(tp)
     if origin in (Union, types.UnionType):
         args = [a for a in typing.get_args(tp) if a is not type(None)]
-        return _from_plain(args[0], value) if len(args) == 1 else value
+        return from_plain(args[0], value) if len(args) == 1 else value
     if dataclasses.is_dataclass(tp) and isinstance(value, dict):
         hints = typing.get_type_hints(tp)
         kwargs = {
-            f.name: _from_plain(hints[f.name], value[f.name])
+            f.name: from_plain(hints[f.name], value[f.name])
             for f in dataclasses.fields(tp)
             if f.name in value and f.init
         }
         return tp(**kwargs)
     if origin is list:
         (item,) = typing.get_args(tp) or (Any,)
-        return [_from_plain(item, v) for v in value]
+        return [from_plain(item, v) for v in value]
     if origin is dict:
         _, item = typing.get_args(tp) or (Any, Any)
-        return {k: _from_plain(item, v) for k, v in value.items()}
+        return {k: from_plain(item, v) for k, v in value.items()}
     if tp is float and isinstance(value, int):
         return float(value)
     return value
 
 
-def _check_plain(tp: Any, value: Any, where: str, depth: int = 0) -> None:
-    """Raise ValueError unless ``value`` is plain JSON data of the annotated type ``tp``."""
+def check_plain(tp: Any, value: Any, where: str, depth: int = 0) -> None:
+    """Raise ValueError unless ``value`` is plain JSON data of the annotated type ``tp``.
+
+    The message names the field at fault from ``where`` (``process.cpu_s must be
+    float, got '1 s'``). Generic: accel checks imported run records with it too.
+    """
     if depth > 12:
         raise ValueError(f"{where} is nested too deeply")
     if tp is Any:
@@ -467,7 +474,7 @@ def _check_plain(tp: Any, value: Any, where: str, depth: int = 0) -> None:
         errors = []
         for option in (o for o in options if o is not type(None)):
             try:
-                return _check_plain(option, value, where, depth)
+                return check_plain(option, value, where, depth)
             except ValueError as exc:
                 errors.append(exc)
         raise errors[0] if errors else ValueError(f"{where} must be null")
@@ -477,21 +484,21 @@ def _check_plain(tp: Any, value: Any, where: str, depth: int = 0) -> None:
         hints = typing.get_type_hints(tp)
         for f in dataclasses.fields(tp):
             if f.name in value and f.init:
-                _check_plain(hints[f.name], value[f.name], f"{where}.{f.name}", depth + 1)
+                check_plain(hints[f.name], value[f.name], f"{where}.{f.name}", depth + 1)
         return
     if origin is list:
         (item,) = typing.get_args(tp) or (Any,)
         if not isinstance(value, list):
             raise ValueError(f"{where} must be a list, got {type(value).__name__}")
         for i, v in enumerate(value):
-            _check_plain(item, v, f"{where}[{i}]", depth + 1)
+            check_plain(item, v, f"{where}[{i}]", depth + 1)
         return
     if origin is dict:
         _, item = typing.get_args(tp) or (Any, Any)
         if not isinstance(value, dict):
             raise ValueError(f"{where} must be an object, got {type(value).__name__}")
         for k, v in value.items():
-            _check_plain(item, v, f"{where}.{k}", depth + 1)
+            check_plain(item, v, f"{where}.{k}", depth + 1)
         return
     if tp is float:
         ok = isinstance(value, (int, float)) and not isinstance(value, bool)
