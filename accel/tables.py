@@ -441,6 +441,24 @@ def counter_rows(
     return headers, rows
 
 
+def gpu_state_notes(records: Sequence[RunRecord]) -> list[str]:
+    """A note for each GPU run whose device was throttling or shared around its timed
+    calls (its ``gpu_state``, read through NVML before and after): a figure to distrust."""
+    from .hardware.gpu import SLOWING_REASONS
+
+    notes = []
+    for r in records:
+        readings = [(r.gpu_state or {}).get(when) or {} for when in ("before", "after")]
+        held = {reason for s in readings for reason in s.get("throttle_reasons", [])}
+        slowed = sorted(held & SLOWING_REASONS)
+        others = {p["pid"] for s in readings for p in s.get("processes", [])}
+        if slowed:
+            notes.append(f"{r.backend}: the GPU's clocks were held down ({', '.join(slowed)})")
+        if others:
+            notes.append(f"{r.backend}: {len(others)} other process(es) held GPU memory meanwhile")
+    return notes
+
+
 def compare_notes(records: Sequence[RunRecord]) -> list[str]:
     """Footnotes of a comparison: why counters are absent, and what the marks mean."""
     notes = []
@@ -472,4 +490,5 @@ def compare_notes(records: Sequence[RunRecord]) -> list[str]:
             "mean) or two clusters"
         )
     notes.extend(trust_notes(records))
+    notes.extend(gpu_state_notes(records))
     return notes

@@ -12,6 +12,7 @@ Phases: setup -> inputs -> to device -> first call -> warm-ups -> timed repetiti
 from __future__ import annotations
 
 import json
+import os
 import sys
 import time
 import traceback
@@ -149,7 +150,10 @@ def _gpu_state(backend) -> dict[str, Any] | None:
     from .hardware.gpu import device_state
 
     state = device_state()
-    return None if state is None else asdict(state)
+    if state is None:
+        return None
+    state.processes = [p for p in state.processes if p.pid != os.getpid()]  # not this run
+    return asdict(state)
 
 
 def _transfer(backend, times: dict[str, float], host_inputs, host_output) -> Transfer:

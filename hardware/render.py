@@ -500,6 +500,10 @@ def render_markdown(report: HardwareReport) -> str:
             ["#", "GPU", "cc", "SMs", "memory", "PCIe now / max", "link GB/s/dir"], rows
         )
         out += ["", f"Driver {g.driver_version or '?'}, CUDA {g.cuda_driver_version or '?'}"]
+        trust = [[str(d.index), *(_md(v) for _, v in _gpu_trust_rows(d))] for d in g.devices]
+        out += [""] + _md_table(
+            ["#", "memory bus", "modes", "NUMA node", "NVLink", "now", "processes on it"], trust
+        )
     else:
         out.append(_md(f"None: {g.none_reason or 'no NVIDIA GPU found'}"))
     m = report.measured

@@ -72,3 +72,20 @@ def test_counted_gpu_rows_are_labelled_host_side():
         note.startswith("host-side: a GPU row's counters count the CPU thread") for note in notes
     )
     assert not any("host-side" in note for note in compare_notes([_counted("numpy")]))
+
+
+def test_a_throttled_or_shared_gpu_run_gets_a_note_and_a_quiet_one_none():
+    quiet = _counted("cupy")
+    quiet.gpu_state = {
+        "before": {"throttle_reasons": ["gpu_idle"], "processes": []},
+        "after": {"throttle_reasons": [], "processes": []},
+    }
+    hot = _counted("torch_cuda")
+    hot.gpu_state = {
+        "before": {"throttle_reasons": [], "processes": [{"pid": 7, "name": "x"}]},
+        "after": {"throttle_reasons": ["hw_thermal_slowdown", "gpu_idle"], "processes": []},
+    }
+    notes = compare_notes([quiet, hot, _counted("numpy")])
+    assert "torch_cuda: the GPU's clocks were held down (hw_thermal_slowdown)" in notes
+    assert "torch_cuda: 1 other process(es) held GPU memory meanwhile" in notes
+    assert not any(note.startswith(("cupy:", "numpy:")) for note in notes)

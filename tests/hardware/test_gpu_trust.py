@@ -79,3 +79,12 @@ def _report_with(info):
     report = HardwareReport()
     report.gpu = copy.deepcopy(info)
     return report
+
+
+def test_the_markdown_report_carries_the_same_trust_rows(make_nvml, tmp_path):
+    from accel.hardware.render import render_markdown
+
+    info, _ = gpu.read_nvml(make_nvml(devices=[_a100(tmp_path)]), root=str(tmp_path))
+    text = render_markdown(_report_with(info))
+    assert "| memory bus | modes | NUMA node | NVLink | now | processes on it |" in text
+    assert "sw_power_cap" in text and "2 active link(s)" in text
