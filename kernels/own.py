@@ -105,6 +105,8 @@ class Kernel(KernelSpec):
     (default: the length of the first array input). ``reference(**inputs)`` gives the
     expected output (default: the first implementation registered); ``check(output,
     expected)`` judges it (default: ``numpy.allclose`` with ``rtol`` and ``atol``).
+    ``work(size, **params)`` may give a :class:`~accel.kernels.Work` (flops and bytes of
+    one call) for rooflines; without it the kernel has no estimate.
     """
 
     def __init__(
@@ -157,7 +159,7 @@ class Kernel(KernelSpec):
             make_inputs=self._make_inputs,
             reference=self._reference,
             check=self._check,
-            work=work or (lambda size, **params: Work(flops=float("nan"), bytes=float("nan"))),
+            work=work or _no_work_estimate,
             implementations={},
             not_applicable={
                 **{
@@ -576,3 +578,9 @@ def _without_decorators(source: str) -> str:
         lines = source.splitlines()
         return "\n".join(lines[node.lineno - 1 :]) + "\n"
     return source
+
+
+def _no_work_estimate(size: int, **params: Any) -> None:
+    """A user kernel's flops and bytes are unknown unless ``Kernel(..., work=...)`` says:
+    rooflines and throughput leave it out rather than draw a guess."""
+    return None
