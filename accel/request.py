@@ -201,7 +201,9 @@ class RunRequest:
 
     def _check_types(self) -> None:
         """Options of the wrong type (from the Python API) as UsageError, not TypeError."""
-        for name in ("kernel", "backend", "preset", "dtype", "counter_source"):
+        if not isinstance(self.kernel, str | KernelSpec):  # a name, or an accel.Kernel
+            raise UsageError(f"kernel must be a name (text) or a kernel, got {self.kernel!r:.60}")
+        for name in ("backend", "preset", "dtype", "counter_source"):
             value = getattr(self, name)
             if value is not None and not isinstance(value, str):
                 raise UsageError(f"{name} must be a name (text), got {value!r:.60}")
