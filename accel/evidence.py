@@ -65,9 +65,9 @@ class Machine:
         )
 
 
-def machine_names(records: Iterable[RunRecord], store: StoreOption = None) -> dict[str, str]:
-    """Each machine of ``records`` (by fingerprint, in order of appearance) and what a
-    table calls it: its label from the stored hardware report, else its fingerprint."""
+def machines_of(records: Iterable[RunRecord], store: StoreOption = None) -> list[Machine]:
+    """The machines of ``records`` (in order of appearance), with their hardware reports
+    from ``store`` where it keeps them (a table then calls each by its label)."""
     fingerprints = list(dict.fromkeys(r.machine for r in records))
     reports: dict[str, Any] = {}
     if store is not False:
@@ -76,7 +76,7 @@ def machine_names(records: Iterable[RunRecord], store: StoreOption = None) -> di
                 reports = {m["fingerprint"]: m["report"] for m in kept.machines(fingerprints)}
         except StoreError:  # names are a courtesy: fingerprints do
             reports = {}
-    return {f: Machine(f, reports.get(f)).short_name for f in fingerprints}
+    return [Machine(f, reports.get(f)) for f in fingerprints]
 
 
 def measured_dates(records: Iterable[RunRecord]) -> str:
@@ -133,6 +133,31 @@ def resolve_machine(store: Store, machine: str | None, **filters: Any) -> Machin
     fingerprint = newest[0].record.machine
     reports = store.machines([fingerprint]) if fingerprint else []
     return Machine(fingerprint, reports[0]["report"] if reports else None)
+
+
+def resolve_machines(store: Store, names: str, **filters: Any) -> list[Machine]:
+    """Several machines to show side by side: ``all`` (every machine with such runs, in
+    the order the store met them), or a comma-separated list of fingerprints (or their
+    starts), labels or ``this``. A name with no such run is a UsageError."""
+    if names.strip() == "all":
+        with_runs = {run.record.machine for run in store.runs(**filters)} - {""}
+        reports = {m["fingerprint"]: m["report"] for m in store.machines(with_runs)}
+        ordered = [f for f in reports if f in with_runs] + sorted(with_runs - set(reports))
+        if not ordered:
+            what = ", ".join(f"{k} {v}" for k, v in filters.items() if v is not None)
+            raise UsageError(f"no stored runs of {what or 'any kernel'} on any machine")
+        return [Machine(f, reports.get(f)) for f in ordered]
+    labels = {
+        (m["report"].get("host") or {}).get("label"): m["fingerprint"]
+        for m in store.machines()
+        if isinstance(m["report"], dict)
+    }
+    chosen = []
+    for name in [n.strip() for n in names.split(",") if n.strip()]:
+        machine = resolve_machine(store, labels.get(name, name), **filters)
+        if machine not in chosen:
+            chosen.append(machine)
+    return chosen
 
 
 def _on(machine: Machine, runs: list[StoredRun]) -> list[StoredRun]:

@@ -53,9 +53,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.set_defaults(func=run)
 
 
-def compared(args: argparse.Namespace, **forced: object) -> tuple[list[RunRecord], Machine]:
-    """The records a comparison shows: measured now, or stored (``--from-store``, ``--from``),
-    and the machine they belong to; ``forced`` run options override the parsed ones.
+def compared(args: argparse.Namespace, **forced: object) -> tuple[list[RunRecord], list[Machine]]:
+    """The records a comparison shows: measured now (here, or on a cluster's machines), or
+    stored (``--from-store``, ``--from``; ``--machine all`` or a list: several machines),
+    and the machines they belong to; ``forced`` run options override the parsed ones.
 
     ``accel compare`` and ``accel counters`` both take their records here.
     """
@@ -63,8 +64,11 @@ def compared(args: argparse.Namespace, **forced: object) -> tuple[list[RunRecord
 
     backends = comma_list(args.backends)
     figures.check_plot(args)
+    if figures.stored(args) and figures.several_machines(args):
+        return figures.stored_machines(args, args.kernel, backends)
     if figures.stored(args):
-        return figures.stored_comparison(args, args.kernel, backends)
+        records, machine = figures.stored_comparison(args, args.kernel, backends)
+        return records, [machine]
     records = compare(
         args.kernel,
         backends,
@@ -74,21 +78,24 @@ def compared(args: argparse.Namespace, **forced: object) -> tuple[list[RunRecord
         **cluster_options(args),
         **{**measure_options(args), **forced},
     )
-    return records, figures.local_machine()
+    if args.cluster:
+        from ..evidence import machines_of
+
+        return records, machines_of(records, store_option(args))
+    return records, [figures.local_machine()]
 
 
 def show_machines(
     records: list[RunRecord],
+    machines: list[Machine],
     resident: bool,
     counters: bool | None,
     events: object,
-    store: str | bool | None = None,
 ) -> None:
     """A comparison on several machines: a table each, then the machine x backend table."""
-    from ..evidence import machine_names
     from ..tables import machine_rows
 
-    names = machine_names(records, store)
+    names = {machine.fingerprint: machine.short_name for machine in machines}
     for fingerprint, name in names.items():
         mine = [r for r in records if r.machine == fingerprint]
         first = mine[0]
@@ -120,12 +127,12 @@ def report(
     """
     from ..plots import command_line as figures
 
-    records, machine = compared(args, **forced)
+    records, machines = compared(args, **forced)
     resident = getattr(args, "resident", False)
     if args.json:
         print(json.dumps([r.to_dict() for r in records], indent=2))
-    elif len({r.machine for r in records}) > 1:  # a cluster: one table per machine
-        show_machines(records, args.resident, args.counters, args.events, store_option(args))
+    elif len(machines) > 1:  # a cluster, or --machine all: one table per machine
+        show_machines(records, machines, resident, counter_view, args.events)
     else:
         first = records[0]
         print(f"{first.kernel}: size {first.size}, {first.dtype}, {first.threads} threads")
@@ -138,7 +145,13 @@ def report(
         notes = [n for n in (ranking, *compare_notes(records)) if n]
         if notes:
             print("\n" + "\n".join(notes))  # a blank line ends the table
-    if args.plot:
+    if args.plot and len(machines) > 1:
+        from ..plots.machines_plot import draw_machines
+
+        draw_machines(records, machines, args.plot, resident=resident)
+        figures.announce(args.plot)
+    elif args.plot:
+        machine = machines[0]
         if figure == "counters":
             from ..plots.counters_plot import draw_counters as draw
         else:

@@ -142,9 +142,9 @@ def _show_cluster_sweep(
 ) -> int:
     """A sweep on a cluster: a table per machine, or one for a sweep spread over machines
     of the same hardware (each size measured on one of them)."""
-    from ..evidence import machine_names
+    from ..evidence import machines_of
 
-    machines = machine_names(records, store_option(args))
+    machines = {m.fingerprint: m.short_name for m in machines_of(records, store_option(args))}
     groups = (
         {", ".join(sorted(machines.values())): records}
         if args.spread

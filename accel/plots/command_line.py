@@ -83,6 +83,36 @@ def stored_comparisons(
     return records, machine
 
 
+def several_machines(args: argparse.Namespace) -> bool:
+    """Whether ``--machine`` names several machines (``all``, or a comma-separated list)."""
+    return bool(getattr(args, "machine", None)) and (
+        args.machine.strip() == "all" or "," in args.machine
+    )
+
+
+def stored_machines(
+    args: argparse.Namespace, kernel: str, backends: list[str] | None
+) -> tuple[list[RunRecord], list[Machine]]:
+    """The latest stored run of each backend for ``kernel`` on each machine that
+    ``--machine`` names (``all``: every machine with such runs), and those machines."""
+    size, dtype = _size_and_dtype(args, kernel)
+    with evidence.results(args.store, args.from_file) as store:
+        if size is None:  # every machine at one size: the newest run's
+            newest = store.runs(kernel=kernel, dtype=dtype, limit=1)
+            size = newest[0].record.size if newest else None
+        machines = evidence.resolve_machines(
+            store, args.machine, kernel=kernel, size=size, dtype=dtype
+        )
+        records = [
+            record
+            for machine in machines
+            for record in evidence.comparison(
+                store, machine, kernel, size=size, dtype=dtype, backends=backends
+            )
+        ]
+    return records, machines
+
+
 def stored_sweep(
     args: argparse.Namespace, kernel: str, sizes: list[int] | None, backends: list[str] | None
 ) -> tuple[list[RunRecord], Machine]:

@@ -71,6 +71,22 @@ def test_compare_on_the_cluster_stores_both_machines_runs(accel_cli, cluster, tm
     # The two machines computed the same kernel: the checks agree with the reference.
     assert all(record.check and record.check.passed for record in runs)
 
+    # The stored runs of both machines side by side, by label or all, with a figure.
+    figure = tmp_path / "machines.png"
+    stored = accel_cli(
+        "compare", "julia", "--from-store", "--machine", "all", "--store", str(store),
+        "--plot", str(figure),
+    )  # fmt: skip
+    assert stored.returncode == 0, stored.stderr
+    side_by_side = stored.stdout.split("machines side by side")[1].splitlines()
+    assert [line.split()[0] for line in side_by_side[2:4]] == ["alpha", "beta"]
+    assert figure.read_bytes().startswith(b"\x89PNG")
+    by_label = accel_cli(
+        "compare", "julia", "--from-store", "--machine", "beta,alpha", "--store", str(store)
+    )
+    assert by_label.returncode == 0, by_label.stderr
+    assert "julia on beta" in by_label.stdout and "julia on alpha" in by_label.stdout
+
     # --resume measures only what is missing: nothing here.
     again = accel_cli(
         "compare", "julia", *FAST, "--cluster", cluster.address, "--store", str(store),
