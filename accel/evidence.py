@@ -114,7 +114,8 @@ def results(store: str | None = None, export_file: str | None = None) -> Iterato
 
 
 def resolve_machine(store: Store, machine: str | None, **filters: Any) -> Machine:
-    """The machine to draw: ``machine`` (fingerprint, its start, or 'this'), else the newest run's.
+    """The machine to draw: ``machine`` (fingerprint, its start, a fleet label, or 'this'),
+    else the newest run's.
 
     ``filters`` (as :meth:`Store.runs` takes them) say which runs count; a machine with
     no such run is a UsageError naming the machines that have some.
@@ -123,6 +124,13 @@ def resolve_machine(store: Store, machine: str | None, **filters: Any) -> Machin
         from .identity import machine_fingerprint
 
         machine = machine_fingerprint()
+    elif machine:  # a fleet machine's label
+        labels = {
+            (m["report"].get("host") or {}).get("label"): m["fingerprint"]
+            for m in store.machines()
+            if isinstance(m["report"], dict)
+        }
+        machine = labels.get(machine, machine)
     newest = store.runs(machine=machine or None, limit=1, **filters)
     if not newest:
         what = ", ".join(f"{k} {v}" for k, v in filters.items() if v is not None) or "any kernel"
@@ -147,14 +155,9 @@ def resolve_machines(store: Store, names: str, **filters: Any) -> list[Machine]:
             what = ", ".join(f"{k} {v}" for k, v in filters.items() if v is not None)
             raise UsageError(f"no stored runs of {what or 'any kernel'} on any machine")
         return [Machine(f, reports.get(f)) for f in ordered]
-    labels = {
-        (m["report"].get("host") or {}).get("label"): m["fingerprint"]
-        for m in store.machines()
-        if isinstance(m["report"], dict)
-    }
     chosen = []
     for name in [n.strip() for n in names.split(",") if n.strip()]:
-        machine = resolve_machine(store, labels.get(name, name), **filters)
+        machine = resolve_machine(store, name, **filters)
         if machine not in chosen:
             chosen.append(machine)
     return chosen

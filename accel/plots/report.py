@@ -33,11 +33,12 @@ from ..kernels import UnknownKernelError, get_kernel
 from ..outputs import OutputError, write_file
 from ..record import RunRecord
 from ..store import Store
-from ..tables import compare_rows, markdown, markdown_cell, source_note
+from ..tables import compare_rows, machine_rows, markdown, markdown_cell, source_note
 from ..units import memory, rate
 from ..untrusted import file_name_part
 from .compare_plot import draw_comparison
 from .counters_plot import draw_counters
+from .machines_plot import draw_machines
 from .narrative import reading
 from .roofline_plot import draw_roofline, roof_from_report
 from .sweep_plot import draw_sweep
@@ -68,6 +69,9 @@ class KernelSection:
     table: tuple[list[str], list[list[str]]]
     reading: str
     figures: list[Figure] = field(default_factory=list)
+    #: The kernel at the same size on every machine the store holds runs of, side by
+    #: side (a fleet, or other machines' imported exports); None with one machine.
+    machines: tuple[list[str], list[list[str]]] | None = None
 
 
 @dataclass
@@ -186,7 +190,9 @@ def build_report(
             size = evidence.richest_size(sweep)
             records = [r for r in sweep if r.size == size]
             compared += records
-            sections.append(_section(kernel, records, sweep, machine, kind, folder))
+            section = _section(kernel, records, sweep, machine, kind, folder)
+            _side_by_side(store, machine, section, records, kind, folder)
+            sections.append(section)
         roofline = _figure(
             "roofline",
             "Achieved GFLOP/s against arithmetic intensity, under this machine's measured roof",
@@ -202,6 +208,42 @@ def build_report(
         footer=f"{machine.footer(compared)} · report written "
         f"{datetime.now(timezone.utc).isoformat(timespec='minutes')}",
     )
+
+
+def _side_by_side(
+    store: Store,
+    machine: Machine,
+    section: KernelSection,
+    records: list[RunRecord],
+    kind: str,
+    folder: str,
+) -> None:
+    """Add the machines side by side to ``section`` where other machines ran the kernel at
+    the same size and dtype: their table, and a figure."""
+    if not records:
+        return
+    first = records[0]
+    others = [
+        m
+        for m in evidence.resolve_machines(store, "all", kernel=first.kernel, size=first.size)
+        if m.fingerprint != machine.fingerprint
+    ]
+    machines = [machine, *others]
+    every = list(records)
+    for other in others:
+        every += evidence.comparison(store, other, first.kernel, size=first.size, dtype=first.dtype)
+    if len({r.machine for r in every}) < 2:
+        return
+    section.machines = machine_rows(every, {m.fingerprint: m.short_name for m in machines})
+    drawn = _figure(
+        f"{first.kernel}-machines",
+        "The same kernel and size on every machine with stored runs, end to end per call",
+        kind,
+        lambda path: draw_machines(every, machines, path),
+        folder,
+    )
+    if drawn is not None:
+        section.figures.append(drawn)
 
 
 def _section(
@@ -296,6 +338,8 @@ def write_markdown(report: Report, path: str | os.PathLike[str]) -> Path:
     for section in report.sections:
         lines += [f"## {section.kernel}: {section.title}", ""]
         lines += markdown(*section.table) + [""]
+        if section.machines is not None:
+            lines += ["Machines side by side:", ""] + markdown(*section.machines) + [""]
         for figure in section.figures:
             lines += image(figure)
         lines += [section.reading, ""]

@@ -87,6 +87,15 @@ def test_compare_on_the_cluster_stores_both_machines_runs(accel_cli, cluster, tm
     assert by_label.returncode == 0, by_label.stderr
     assert "julia on beta" in by_label.stdout and "julia on alpha" in by_label.stdout
 
+    # The lecture report of one machine puts the other beside it.
+    report = tmp_path / "report.md"
+    written = accel_cli(
+        "report", "--markdown", str(report), "--machine", "alpha", "--store", str(store)
+    )
+    assert written.returncode == 0, written.stderr
+    beside = report.read_text().split("Machines side by side:")[1].splitlines()
+    assert [row.split("|")[1].strip() for row in beside[4:6]] == ["alpha", "beta"]
+
     # --resume measures only what is missing: nothing here.
     again = accel_cli(
         "compare", "julia", *FAST, "--cluster", cluster.address, "--store", str(store),
