@@ -299,13 +299,13 @@ def _pypy(p: Plan) -> list[Benchmark]:
 #: Why a whole-array formulation costs more than numba_cpu's loop, given with a miss.
 FORMULATIONS = {
     "julia": (
-        "the vectorised formulation makes about ten whole-array passes over the points "
-        "still iterating, and compacts them, at every step; numba_cpu keeps each point in "
-        "registers for all its iterations"
+        "the vectorised formulation makes about ten passes, each one library call, over "
+        "each cache-sized chunk of the points still iterating at every step; numba_cpu "
+        "keeps each point in registers for all its iterations"
     ),
     "diffusion": (
-        "the vectorised formulation makes six passes over each band of the grid per step, "
-        "each one library call; numba_cpu computes a cell in one pass"
+        "the vectorised formulation makes six (NumPy) or five (torch) passes over each band "
+        "of the grid per step, each one library call; numba_cpu computes a cell in one pass"
     ),
 }
 

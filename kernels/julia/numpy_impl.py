@@ -2,8 +2,8 @@
 
 The expanded math in place, escaped points dropped every few steps (see
 ``_vector_escape``, which the torch implementation shares). The book's first NumPy
-lesson, every point iterated with ``np.abs`` and compacted at every step, is the named
-variant ``numpy_abs``.
+lesson, every point of the grid iterated at once as complex numbers and compacted at
+every step, is the named variant ``numpy_whole_grid``.
 """
 
 import numpy as np

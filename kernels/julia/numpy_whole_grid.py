@@ -1,8 +1,11 @@
-"""Julia set with NumPy: every point iterated at once, escaped points masked out.
+"""Julia set with NumPy, the first vectorised step: every point of the grid at once.
 
-The book's lesson: vectorising removes the interpreter from the inner loop, but
-each of the ``max_iter`` steps sweeps the whole (shrinking) active set through
-memory, so NumPy does more memory traffic than a compiled per-point loop.
+A named variant (``VARIANTS``), the lesson before ``numpy_impl``: vectorising removes
+the interpreter from the inner loop, but each of the ``max_iter`` steps sweeps the
+whole (shrinking) set of complex points through memory, compacting it and updating
+the counts through an index at every step. ``numpy_impl`` works on real arrays a
+cache-sized chunk at a time and drops escaped points every 8 steps: 0.286 -> 0.149 s
+of CPU at the book's size.
 
 The escape test is the book's expanded ``zr*zr + zi*zi < 4``, as in the compiled
 backends, not ``np.abs(z) < 2``: NumPy's complex ``abs`` rounds |z| of a point within an
