@@ -174,3 +174,12 @@ def test_the_size_of_the_users_data(movavg):
         movavg.size_for({"x": np.zeros(300, dtype=np.float32), "w": 4})
     with pytest.raises(KernelDefinitionError, match="takes the inputs x, w; got x"):
         movavg.size_for({"x": np.zeros(300)})
+
+
+def test_numba_parallel_only_when_named():
+    kernel = Kernel("def_parallel", inputs=ramp)
+    kernel.implements("python", "numba_cpu")(lambda x, w: x)
+    assert "numba_parallel" not in kernel.implementations
+    assert "numba_parallel" in kernel.not_applicable  # says how to add it
+    kernel.implements("numba_parallel")(lambda x, w: x)
+    assert kernel.derivation("numba_parallel").endswith("compiled by numba.njit(parallel=True)")
