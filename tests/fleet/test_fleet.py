@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import subprocess
 import sys
 import threading
@@ -213,3 +214,32 @@ def test_a_spread_sweep_measures_each_size_on_one_machine(accel_cli, cluster, tm
     assert all(record.status == "ok" for record in records)
     unspread = accel_cli("sweep", "julia", "--sizes", "40", "--spread")
     assert unspread.returncode == 2 and "--cluster" in unspread.stderr
+
+
+def test_a_scheduler_that_goes_away_leaves_rows_that_say_why(accel_cli, cluster_to_break, tmp_path):
+    """Kill the scheduler mid-run: every unfinished run is a failed row naming it."""
+    from distributed import Client
+
+    cluster = cluster_to_break
+    store = tmp_path / "orphaned.sqlite"
+    command = [
+        sys.executable, "-m", "accel", "compare", "julia", "--backends", "python,numpy",
+        "--preset", "M", "--repeats", "3", "--cluster", cluster.address, "--store", str(store),
+        "--json",
+    ]  # fmt: skip
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    with Client(cluster.address, timeout=20) as watcher:
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline and process.poll() is None:
+            busy = [task for tasks in watcher.processing().values() for task in tasks]
+            if any("measure_here" in str(task) for task in busy):
+                break
+            time.sleep(0.1)
+    os.killpg(cluster.scheduler.pid, signal.SIGKILL)
+    stdout, stderr = process.communicate(timeout=600)
+    records = json.loads(stdout)
+    assert len(records) == 4, stderr[-2000:]  # two machines x two backends, none lost
+    gone = [r for r in records if r["status"] == "failed"]
+    assert gone and all("scheduler" in r["reason"] and "went away" in r["reason"] for r in gone)
+    with Store(store, readonly=True) as kept:
+        assert kept.count() == 4
