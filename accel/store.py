@@ -151,9 +151,10 @@ def _sqlite_errors(path: Path) -> Iterator[None]:
     try:
         yield
     except (sqlite3.DatabaseError, OverflowError) as exc:
-        raise StoreError(
-            f"{path} cannot be used as an accel store ({exc}): {advice(exc, path)}"
-        ) from None
+        remedy = advice(exc, path)
+        fault = "damaged" in remedy or "cannot be opened" in remedy
+        what = "cannot be used as an accel store" if fault else "could not be written"
+        raise StoreError(f"{path} {what} ({exc}): {remedy}") from None
 
 
 def _disk_nearly_full(path: Path) -> bool:

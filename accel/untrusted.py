@@ -108,7 +108,7 @@ def seconds(value: Any, where: str, *, optional: bool = False) -> None:
     ):
         raise ValueError(
             f"{where} is {value!r:.40}: a time must be a number of seconds "
-            f"from 0 to {MAX_SECONDS:g}"
+            f"from 0 to {MAX_SECONDS:.0f} (a year)"
         )
 
 

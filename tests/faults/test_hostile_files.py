@@ -167,7 +167,7 @@ def test_an_export_with_a_path_in_a_name_is_refused_whole(tmp_path, filled, docu
 def test_a_stored_name_with_a_path_still_names_files_inside_the_report_folder(tmp_path):
     """A store written before names were checked: the report's files stay in its folder."""
     store = tmp_path / "old.sqlite"
-    evil = RunRecord.from_dict(_record(kernel="../../escaped/evil", machine=""))
+    evil = RunRecord.from_dict(_record(kernel="../../escaped/evil"))
     with Store(store) as opened:
         opened.add_run(evil)
     (tmp_path / "a" / "b").mkdir(parents=True)
