@@ -23,7 +23,7 @@ from typing import Any, ClassVar
 
 import numpy as np
 
-from ..kernels import Inputs
+from ..kernels import Inputs, KernelSpec
 from .base import Availability, Backend, Call, CopyTiming
 
 CUDA_FIX = "pip install 'accel-testbed[cuda]'"
@@ -89,6 +89,25 @@ class CudaBackend(Backend):
 
     def __init__(self) -> None:
         self._copy_timings: dict[str, CopyTiming] = {}
+
+    # -- outputs allocated once per run --------------------------------------------
+
+    def load(self, kernel: KernelSpec) -> Callable[..., Any]:
+        """The kernel's compute; its ``workspace`` (the outputs, where the implementation
+        allocates them apart) is kept for :meth:`bind`."""
+        module = kernel.implementation(self.name)
+        self._workspace = getattr(module, "workspace", None)
+        return module.compute
+
+    def bind(self, compute: Callable[..., Any], device_inputs: Inputs) -> Call:
+        """A call with its outputs allocated now, once, outside every timed call: Numba
+        keeps no memory pool, so an allocation in each call would cost tens of
+        microseconds (and its batched frees synchronise inside the timed window); an
+        implementation with a ``workspace(**inputs)`` gets its outputs from it."""
+        workspace = getattr(self, "_workspace", None)
+        outputs = workspace(**device_inputs) if workspace is not None else {}
+        self.synchronize()
+        return lambda: compute(**device_inputs, **outputs)
 
     # -- primitives each GPU backend provides ---------------------------------------
 

@@ -7,12 +7,10 @@ wall-clock times of the simulation and say nothing about a GPU.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
 import numpy as np
 
-from ..kernels import Inputs, KernelSpec
 from ..kernels._cuda import simulator_enabled
 from .base import Availability, Backend, Call, missing_module
 from .cuda_backend import CudaBackend, unavailable
@@ -166,22 +164,6 @@ class NumbaCudaBackend(CudaBackend):
         if ran is not None:
             return Availability(False, f"{ran} ({_versions_text(*versions)})")
         return Availability(True, f"Numba CUDA on {self.device_name()}")
-
-    def load(self, kernel: KernelSpec) -> Callable[..., Any]:
-        """The kernel's compute; its ``workspace`` (the outputs, where the implementation
-        allocates them apart) is kept for :meth:`bind`."""
-        module = kernel.implementation(self.name)
-        self._workspace = getattr(module, "workspace", None)
-        return module.compute
-
-    def bind(self, compute: Callable[..., Any], device_inputs: Inputs) -> Call:
-        """A call with its outputs allocated now, once: Numba keeps no memory pool, so an
-        allocation inside each timed call would cost tens of microseconds (and its batched
-        frees would synchronise inside the timed window)."""
-        workspace = getattr(self, "_workspace", None)
-        outputs = workspace(**device_inputs) if workspace is not None else {}
-        self.synchronize()
-        return lambda: compute(**device_inputs, **outputs)
 
     def configure(self, threads: int) -> None:
         """Create the CUDA context now, so that transfers and first calls do not pay for it."""

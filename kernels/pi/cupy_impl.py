@@ -14,9 +14,16 @@ from .._cuda import cupy_device_limits, cupy_function, launch_config
 SOURCE = Path(__file__).with_name("pi.cu")
 
 
-def compute(samples, seed):
-    """The number of ``samples`` darts inside the quarter circle (a 1-element uint64 array)."""
-    total = cupy.zeros(1, dtype=np.uint64)
+def workspace(samples, seed):
+    """The one-element count, allocated once per run (a timed call allocates nothing)."""
+    return {"total": cupy.empty(1, dtype=np.uint64)}
+
+
+def compute(samples, seed, total=None):
+    """The number of ``samples`` darts inside the quarter circle (a 1-element uint64 array:
+    ``total``, zeroed on the device first, where given)."""
+    total = workspace(samples, seed)["total"] if total is None else total
+    total.fill(0)
     blocks, threads = launch_config(samples, cupy_device_limits())
     cupy_function(SOURCE, "pi_count_inside")(
         (blocks,), (threads,), (np.int64(samples), seed, total)

@@ -14,9 +14,16 @@ from .._cuda import cupy_device_limits, cupy_function, launch_config
 SOURCE = Path(__file__).with_name("primes.cu")
 
 
-def compute(numbers):
-    """How many of ``numbers`` (an int64 cupy array) are prime (a 1-element uint64 array)."""
-    total = cupy.zeros(1, dtype=np.uint64)
+def workspace(numbers):
+    """The one-element count, allocated once per run (a timed call allocates nothing)."""
+    return {"total": cupy.empty(1, dtype=np.uint64)}
+
+
+def compute(numbers, total=None):
+    """How many of ``numbers`` (an int64 cupy array) are prime (a 1-element uint64 array:
+    ``total``, zeroed on the device first, where given)."""
+    total = workspace(numbers)["total"] if total is None else total
+    total.fill(0)
     blocks, threads = launch_config(max(1, numbers.size), cupy_device_limits())
     cupy_function(SOURCE, "primes_count")(
         (blocks,), (threads,), (numbers, np.int64(numbers.size), total)

@@ -55,7 +55,7 @@ def test_pi_and_primes_launch_a_kernel_their_source_defines(fake_cupy, monkeypat
     from accel.kernels._cuda import DeviceLimits
 
     module = importlib.import_module(f"accel.kernels.{kernel}.cupy_impl")
-    monkeypatch.setattr(module.cupy, "zeros", np.zeros, raising=False)
+    monkeypatch.setattr(module.cupy, "empty", np.empty, raising=False)  # the workspace's
     monkeypatch.setattr(module, "cupy_device_limits", lambda: DeviceLimits(1024, 1, 32))
     launched = []
     monkeypatch.setattr(
