@@ -84,9 +84,10 @@ def run_pairings(
 
 def cluster_pairings(
     args: argparse.Namespace, backends: list[str], kernels: list[KernelSpec]
-) -> dict[str, tuple[str, list[Pairing]]]:
+) -> tuple[dict[str, tuple[str, list[Pairing]]], dict[str, str]]:
     """The self-test on every machine of ``--cluster`` (``--machines``: those named), all
-    machines at once: machine name -> (its device name, its pairings)."""
+    machines at once: machine name -> (its device name, its pairings); and, with
+    ``--gpu``, each machine's GPU backends that cannot use the GPU it has."""
     from .. import fleet
 
     client = fleet.connect(args.cluster)
@@ -94,9 +95,16 @@ def cluster_pairings(
         chosen = fleet.machines(client, comma_list(args.machines))
         jobs = selftest_jobs(backends, kernels, args.size, args.preset, args.timeout)
         placed = fleet.place(client, chosen, jobs)
-        devices = {m.worker: "this machine" for m in chosen}
+        devices: dict[str, object] = {m.worker: "this machine" for m in chosen}
+        unusable: dict[str, str] = {}
         if args.gpu:
             devices = fleet.on_each(client, {m.worker: (device_name, backends) for m in chosen})
+            checks = {m.worker: (unusable_on_this_gpu, backends) for m in chosen}
+            answers = fleet.on_each(client, checks)
+            for machine in chosen:
+                found = answers[machine.worker]
+                if isinstance(found, dict):
+                    unusable.update({f"{name} on {machine.name}": r for name, r in found.items()})
         runner = fleet.FleetRunner(client, placed, args.cluster)
         finished = dict(runner(range(len(placed))))
         results: dict[str, tuple[str, list[Pairing]]] = {}
@@ -104,7 +112,7 @@ def cluster_pairings(
             device = str(devices[item.machine.worker])
             pairing = Pairing(item.request.kernel, item.request.backend, finished[index])
             results.setdefault(item.machine.name, (device, []))[1].append(pairing)
-        return results
+        return results, unusable
     finally:
         client.close()
 
@@ -159,7 +167,7 @@ def run(args: argparse.Namespace) -> int:
     kernels = _chosen_kernels(args.kernels)
     unusable: dict[str, str] = {}
     if cluster_options(args):
-        machines = cluster_pairings(args, backends, kernels)
+        machines, unusable = cluster_pairings(args, backends, kernels)
     else:
         device = device_name(backends) if args.gpu else "this machine"
         pairings = run_pairings(backends, kernels, args.size, args.preset, args.timeout)
