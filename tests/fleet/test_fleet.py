@@ -8,7 +8,6 @@ import os
 import signal
 import subprocess
 import sys
-import threading
 import time
 
 import pytest
@@ -107,34 +106,45 @@ def test_compare_on_the_cluster_stores_both_machines_runs(accel_cli, cluster, tm
         assert kept.count() == len(runs)
 
 
-def test_a_machine_that_dies_mid_run_leaves_rows_that_say_why(
-    accel_cli, cluster_to_break, tmp_path
-):
-    """Kill beta's worker while it measures: its rows fail with the reason, alpha's are kept."""
-    from distributed import Client
-
-    cluster = cluster_to_break
-    store = tmp_path / "dying.sqlite"
-    machines = fleet_listing(accel_cli, cluster)
-    beta_worker = machines["beta"]["worker"]
+def compare_in_background(cluster, store) -> subprocess.Popen:
+    """``accel compare julia`` at M (long enough to be caught mid-run) on the cluster."""
     command = [
         sys.executable, "-m", "accel", "compare", "julia", "--backends", "python,numpy",
         "--preset", "M", "--repeats", "3", "--cluster", cluster.address, "--store", str(store),
         "--json",
     ]  # fmt: skip
-    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    killed = threading.Event()
+    return subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+
+
+def until_measuring(cluster, process: subprocess.Popen, worker: str | None = None) -> bool:
+    """Wait until ``worker`` (any, where None) measures; False if it never did in 2 min."""
+    from distributed import Client
+
     with Client(cluster.address, timeout=20) as watcher:
         deadline = time.monotonic() + 120
         while time.monotonic() < deadline and process.poll() is None:
-            measuring = watcher.processing().get(beta_worker) or []
-            if any("measure_here" in str(task) for task in measuring):  # beta measures now
-                cluster.kill("beta")
-                killed.set()
-                break
+            busy = watcher.processing()
+            tasks = busy.get(worker) or [] if worker else [t for ts in busy.values() for t in ts]
+            if any("measure_here" in str(task) for task in tasks):
+                return True
             time.sleep(0.1)
+    return False
+
+
+def test_a_machine_that_dies_mid_run_leaves_rows_that_say_why(
+    accel_cli, cluster_to_break, tmp_path
+):
+    """Kill beta's worker while it measures: its rows fail with the reason, alpha's are kept."""
+    cluster = cluster_to_break
+    store = tmp_path / "dying.sqlite"
+    machines = fleet_listing(accel_cli, cluster)
+    beta_worker = machines["beta"]["worker"]
+    process = compare_in_background(cluster, store)
+    killed = until_measuring(cluster, process, beta_worker)
+    if killed:
+        cluster.kill("beta")
     stdout, stderr = process.communicate(timeout=600)
-    assert killed.is_set(), f"beta never started measuring: {stderr[-2000:]}"
+    assert killed, f"beta never started measuring: {stderr[-2000:]}"
     records = json.loads(stdout)
     beta = [r for r in records if r["machine"] == machines["beta"]["fingerprint"]]
     alpha = [r for r in records if r["machine"] == machines["alpha"]["fingerprint"]]
@@ -218,23 +228,10 @@ def test_a_spread_sweep_measures_each_size_on_one_machine(accel_cli, cluster, tm
 
 def test_a_scheduler_that_goes_away_leaves_rows_that_say_why(accel_cli, cluster_to_break, tmp_path):
     """Kill the scheduler mid-run: every unfinished run is a failed row naming it."""
-    from distributed import Client
-
     cluster = cluster_to_break
     store = tmp_path / "orphaned.sqlite"
-    command = [
-        sys.executable, "-m", "accel", "compare", "julia", "--backends", "python,numpy",
-        "--preset", "M", "--repeats", "3", "--cluster", cluster.address, "--store", str(store),
-        "--json",
-    ]  # fmt: skip
-    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    with Client(cluster.address, timeout=20) as watcher:
-        deadline = time.monotonic() + 120
-        while time.monotonic() < deadline and process.poll() is None:
-            busy = [task for tasks in watcher.processing().values() for task in tasks]
-            if any("measure_here" in str(task) for task in busy):
-                break
-            time.sleep(0.1)
+    process = compare_in_background(cluster, store)
+    until_measuring(cluster, process)
     os.killpg(cluster.scheduler.pid, signal.SIGKILL)
     stdout, stderr = process.communicate(timeout=600)
     records = json.loads(stdout)
