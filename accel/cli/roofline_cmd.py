@@ -117,6 +117,6 @@ def run(args: argparse.Namespace) -> int:
     if args.plot:
         from ..plots.roofline_plot import draw_roofline
 
-        draw_roofline(records, machine, roof, args.plot)
+        draw_roofline(records, machine, roof, args.plot, gpu_roof=gpu_roof)
         figures.announce(args.plot)
     return 0 if all(r.status in ("ok", "unavailable") for r in records) else 1

@@ -40,7 +40,7 @@ from .compare_plot import draw_comparison
 from .counters_plot import draw_counters
 from .machines_plot import draw_machines
 from .narrative import reading
-from .roofline_plot import draw_roofline, roof_from_report
+from .roofline_plot import draw_roofline, gpu_roof_from_report, roof_from_report
 from .sweep_plot import draw_sweep
 
 MIME = {"svg": "image/svg+xml", "png": "image/png"}
@@ -197,7 +197,13 @@ def build_report(
             "roofline",
             "Achieved GFLOP/s against arithmetic intensity, under this machine's measured roof",
             kind,
-            lambda path: draw_roofline(compared, machine, roof_from_report(machine.report), path),
+            lambda path: draw_roofline(
+                compared,
+                machine,
+                roof_from_report(machine.report),
+                path,
+                gpu_roof=gpu_roof_from_report(machine.report),
+            ),
             folder,
         )
     return Report(

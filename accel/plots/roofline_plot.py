@@ -130,9 +130,11 @@ def draw_roofline(
     machine: Machine,
     roof: Roof | None,
     path: str | os.PathLike[str] | None = None,
+    gpu_roof: Roof | None = None,
 ) -> Any:
-    """The roofline of ``records`` (any kernels, one machine) under ``roof``, a matplotlib
-    Figure; saved to ``path`` where one is given."""
+    """The roofline of ``records`` (any kernels, one machine) under ``roof`` (and the
+    GPU's ``gpu_roof`` where measured, drawn dashed), a matplotlib Figure; saved to
+    ``path`` where one is given."""
     drawn = points(records)
     if not drawn:
         raise UsageError("nothing to draw: no run finished ok with a known amount of work")
@@ -143,9 +145,13 @@ def draw_roofline(
         low, high = min(low, ridge / 8), max(high, ridge * 8)
     with style.figure(14, 9) as (fig, ax):
         notes = []
+        if gpu_roof is not None:
+            ridge = gpu_roof.peak_gflops / gpu_roof.bandwidth_gbs
+            low, high = min(low, ridge / 8), max(high, ridge * 8)
+            _draw_roof(ax, gpu_roof, low, high, gid="gpu-roof", dashes=True)
         if roof is not None:
             _draw_roof(ax, roof, low, high)
-            if any(p.share_of(roof) > 1.0 for p in drawn):
+            if any((p.share_of(roof_of(p, roof, gpu_roof)) or 0) > 1.0 for p in drawn):
                 notes.append(ABOVE_THE_ROOF)
         else:
             notes.append(no_roof_reason(machine))
@@ -181,20 +187,29 @@ def draw_roofline(
         _legend(fig, ax, drawn)
         if any(style.backend_style(p.backend).gpu for p in drawn):
             notes.append(
-                "GPU points are drawn under the host's measured roof (no GPU roof measured)"
+                "GPU points sit under the GPU's measured roof (dashed)"
+                if gpu_roof is not None
+                else "GPU points are drawn under the host's measured roof (no GPU roof measured)"
             )
         if any(p.kernel in ("pi", "primes") for p in drawn):
             notes.append("pi and primes count integer operations as flops")
         return style.finish(fig, path, [*notes, machine.footer(records)])
 
 
-def _draw_roof(ax, roof: Roof, low: float, high: float) -> None:
+def _draw_roof(
+    ax, roof: Roof, low: float, high: float, gid: str = "roof", dashes: bool = False
+) -> None:
     """The roof (bandwidth slope capped by the highest peak), lower peaks dashed, labelled."""
     import numpy as np
 
     x = np.geomspace(low, high, 200)
     ax.plot(
-        x, np.minimum(roof.peak_gflops, roof.bandwidth_gbs * x), color=style.INK, lw=3, gid="roof"
+        x,
+        np.minimum(roof.peak_gflops, roof.bandwidth_gbs * x),
+        color=style.INK,
+        lw=3,
+        ls="--" if dashes else "-",
+        gid=gid,
     )
     ax.annotate(
         f"{rate(roof.bandwidth_gbs)} GB/s ({roof.bandwidth_source})",
@@ -213,7 +228,7 @@ def _draw_roof(ax, roof: Roof, low: float, high: float) -> None:
                 color=style.GUIDE,
                 ls="--",
                 lw=2,
-                gid=f"roof-compute-{index}",
+                gid=f"{gid}-compute-{index}",
             )
         ax.annotate(
             f"{rate(gflops)} GFLOP/s ({what})",

@@ -162,3 +162,24 @@ def test_device_roofs_reach_the_benchmark_roofs_and_the_gpu_roofline():
     assert roof_of(on_gpu, None, gpu_roof) is gpu_roof
     assert roof_of(on_cpu, None, gpu_roof) is None
     assert on_gpu.share_of(gpu_roof) == pytest.approx(100.0 / (900.0 * 0.25))
+
+
+def test_the_roofline_figure_draws_the_gpu_roof_dashed_beside_the_hosts(tmp_path):
+    pytest.importorskip("matplotlib")
+    from accel.plots.roofline_plot import Roof, draw_roofline
+    from accel.record import RunRecord
+
+    records = [
+        RunRecord(kernel="norm", backend=backend, size=10**6, dtype="float64", status="ok",
+                  samples_s=[seconds])
+        for backend, seconds in (("numpy", 1e-3), ("cupy", 1e-5))
+    ]  # fmt: skip
+    machine = type("Machine", (), {"footer": lambda self, records: "stand-in machine"})()
+    host = Roof(20.0, "STREAM triad", (("numpy matmul float64", 100.0),))
+    device = Roof(900.0, "GPU device-to-device copy", (("GPU matmul float64", 600.0),))
+    figure = draw_roofline(records, machine, host, tmp_path / "roof.svg", gpu_roof=device)
+    (axes,) = figure.axes
+    lines = {line.get_gid(): line for line in axes.get_lines()}
+    assert lines["roof"].get_linestyle() == "-" and lines["gpu-roof"].get_linestyle() == "--"
+    assert max(lines["gpu-roof"].get_ydata()) == 600.0 and max(lines["roof"].get_ydata()) == 100.0
+    assert (tmp_path / "roof.svg").stat().st_size > 0
