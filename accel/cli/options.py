@@ -76,7 +76,8 @@ def add_figure_options(parser: argparse.ArgumentParser, *, measures: bool = True
     )
     parser.add_argument(
         "--machine",
-        help="stored runs of this machine: a fingerprint (or its start), or 'this' "
+        help="stored runs of this machine: a fingerprint (or its start), a fleet label, or "
+        "'this'; for compare also 'all' or a comma-separated list, side by side "
         "(default: the machine of the newest matching run)",
     )
 
