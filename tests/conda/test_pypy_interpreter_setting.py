@@ -54,6 +54,7 @@ def _pypy_row(accel_cli, pypy_setting: str) -> dict:
     return next(row for row in json.loads(result.stdout) if row["name"] == "pypy")
 
 
+@pytest.mark.slow
 def test_find_pypy_prefers_accel_pypy_to_the_default_search(monkeypatch, pypy_elsewhere):
     interpreter, log = pypy_elsewhere
     monkeypatch.delenv(PYPY_ENV, raising=False)
@@ -67,6 +68,7 @@ def test_find_pypy_prefers_accel_pypy_to_the_default_search(monkeypatch, pypy_el
     assert find_pypy() == (str(interpreter), f"${PYPY_ENV}")
 
 
+@pytest.mark.slow
 def test_backends_reports_the_interpreter_accel_pypy_names(accel_cli, pypy_elsewhere):
     interpreter, _ = pypy_elsewhere
     row = _pypy_row(accel_cli, str(interpreter))
@@ -74,6 +76,7 @@ def test_backends_reports_the_interpreter_accel_pypy_names(accel_cli, pypy_elsew
     assert row["reason"] == f"available ({interpreter}, from ${PYPY_ENV})"
 
 
+@pytest.mark.slow
 def test_run_uses_the_interpreter_accel_pypy_names(accel_cli, pypy_elsewhere):
     interpreter, log = pypy_elsewhere
     log.unlink(missing_ok=True)
@@ -90,6 +93,7 @@ def test_run_uses_the_interpreter_accel_pypy_names(accel_cli, pypy_elsewhere):
     assert record["versions"]["pypy"] == version
 
 
+@pytest.mark.slow
 def test_accel_pypy_naming_no_file_makes_pypy_unavailable(accel_cli, tmp_path):
     missing = tmp_path / "no-such-pypy3"
     row = _pypy_row(accel_cli, str(missing))
@@ -97,6 +101,7 @@ def test_accel_pypy_naming_no_file_makes_pypy_unavailable(accel_cli, tmp_path):
     assert f"{PYPY_ENV}={missing}" in row["reason"]
 
 
+@pytest.mark.slow
 def test_accel_pypy_naming_cpython_makes_pypy_unavailable(monkeypatch):
     monkeypatch.setenv(PYPY_ENV, sys.executable)
     availability = PyPyBackend().available()

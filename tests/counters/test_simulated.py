@@ -30,6 +30,8 @@ from accel.cachesim import (
 )
 from accel.tables import compare_rows, source_note
 
+pytestmark = pytest.mark.slow  # runs under valgrind's cache simulator
+
 FIXTURES = Path(__file__).parent / "fixtures"
 #: The totals line of fixtures/callgrind_timed.out, as written there.
 TIMED = dict(

@@ -12,8 +12,12 @@ import subprocess
 import sys
 import time
 
+import pytest
+
 from accel.record import RunRecord
 from accel.store import EXPORT_FORMAT, EXPORT_VERSION, Store, StoreError
+
+pytestmark = pytest.mark.slow  # several commands racing on one store
 
 WRITERS = 4
 RUNS_PER_WRITER = 50

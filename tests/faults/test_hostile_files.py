@@ -151,6 +151,7 @@ TRAVERSAL = "../../../../tmp/x/evil"
     ],
     ids=["kernel", "backend", "dtype", "record machine", "machine fingerprint"],
 )
+@pytest.mark.slow
 def test_an_export_with_a_path_in_a_name_is_refused_whole(tmp_path, filled, document, digest):
     hostile = tmp_path / "trav.json"
     hostile.write_text(json.dumps(document))
@@ -216,6 +217,7 @@ HOSTILE = {
 
 
 @pytest.mark.parametrize("document", HOSTILE.values(), ids=HOSTILE.keys())
+@pytest.mark.slow
 def test_a_hostile_export_is_refused_in_one_line_and_the_store_keeps_every_byte(
     tmp_path, filled, document, digest
 ):

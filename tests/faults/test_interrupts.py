@@ -17,6 +17,8 @@ import pytest
 
 from accel.store import Store, StoreError
 
+pytestmark = pytest.mark.slow  # interrupts real comparisons
+
 BACKENDS = "numpy,python"
 
 

@@ -11,8 +11,12 @@ import json
 import subprocess
 import sys
 
+import pytest
+
 import accel
 from accel.store import Store
+
+pytestmark = pytest.mark.slow  # crashing and hanging workers, up to their timeout
 
 FAULTY_BACKENDS = [
     "numpy", "c_native", "torch_cpu", "c_openmp", "numba_parallel", "numba_cpu", "python"

@@ -30,6 +30,7 @@ def test_implementation_at_book_size_sums_to_published_checksum(backend, book_in
     assert int(np.asarray(counts).sum()) == 33219980
 
 
+@pytest.mark.slow
 def test_compiled_loop_matches_the_reference_exactly_at_the_largest_preset():
     """The reference's split real arithmetic agrees bit for bit with a scalar loop at L."""
     preset = JULIA.presets["L"]

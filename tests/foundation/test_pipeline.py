@@ -26,6 +26,7 @@ def faulty_kernels(monkeypatch):
 
 
 @pytest.mark.parametrize("backend", CPU_BACKENDS)
+@pytest.mark.slow
 def test_every_cpu_backend_runs_julia_and_passes_its_check(backend):
     record = accel.run("julia", backend, size=60, params={"max_iter": 80}, repeats=3)
     assert record.status == "ok", record.reason + record.stderr_tail
@@ -75,6 +76,7 @@ def test_a_hung_worker_times_out_and_leaves_no_process_behind(faulty_kernels):
     assert after <= before
 
 
+@pytest.mark.slow
 def test_compare_carries_on_past_failures(faulty_kernels):
     records = accel.compare("faulty", ["numba_cpu", "torch_cpu", "pypy"], repeats=1)
     assert [r.status for r in records] == ["failed", "failed", "ok"]

@@ -17,6 +17,8 @@ from pathlib import Path
 
 import pytest
 
+pytestmark = pytest.mark.slow  # compiles every CUDA source with nvcc
+
 KERNELS = Path(__file__).resolve().parents[2] / "kernels"
 CU_FILES = sorted(KERNELS.rglob("*.cu"))
 NVCC = shutil.which("nvcc")

@@ -13,6 +13,8 @@ import sys
 import numpy as np
 import pytest
 
+pytestmark = pytest.mark.slow  # runs in the CUDA simulator
+
 SIMULATOR = {"NUMBA_ENABLE_CUDASIM": "1"}
 SIZE = 32  # 1024 points: seconds in the simulator
 

@@ -50,6 +50,7 @@ class _OperationLog(TorchDispatchMode):
         return func(*args, **(kwargs or {}))
 
 
+@pytest.mark.slow
 def test_host_waits_for_the_device_once_per_compaction_block_only():
     max_iter = 64
     inputs = JULIA.make_inputs(16, max_iter=max_iter)

@@ -15,6 +15,8 @@ import pytest
 
 from accel.backends.cuda_backend import CudaBackend
 
+pytestmark = pytest.mark.slow  # runs in the CUDA simulator
+
 
 class _Event:
     def __init__(self, log: list[str], clock: list[float]) -> None:

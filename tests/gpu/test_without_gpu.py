@@ -14,6 +14,7 @@ pytestmark = pytest.mark.skipif(
 )
 
 
+@pytest.mark.slow
 def test_gpu_backends_are_unavailable_with_reasons_naming_what_is_missing(accel_cli):
     result = accel_cli("backends", "--json", env=NO_SIMULATOR)
     assert result.returncode == 0, result.stderr
@@ -29,6 +30,7 @@ def test_gpu_backends_are_unavailable_with_reasons_naming_what_is_missing(accel_
         assert "built without CUDA" in rows["torch_cuda"]["reason"]
 
 
+@pytest.mark.slow
 def test_compare_carries_on_without_the_gpu_backends(accel_cli):
     result = accel_cli(
         "compare", "julia", "--size", "32", "--repeats", "2",
@@ -40,6 +42,7 @@ def test_compare_carries_on_without_the_gpu_backends(accel_cli):
     assert all(rows[name] == "unavailable" for name in GPU_BACKENDS)
 
 
+@pytest.mark.slow
 def test_selftest_gpu_reports_that_nothing_was_tested_with_exit_code_5(accel_cli):
     result = accel_cli("selftest", "--gpu", "--kernels", "julia", env=NO_SIMULATOR)
     assert result.returncode == 5, result.stdout + result.stderr

@@ -95,6 +95,7 @@ def test_json_and_markdown_are_exclusive():
         _args("--json", "--markdown")
 
 
+@pytest.mark.slow
 def test_real_command_line(accel_cli):
     from accel.cli import COMMANDS
 

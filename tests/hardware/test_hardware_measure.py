@@ -8,6 +8,8 @@ import pytest
 from accel.hardware import measure, render_markdown, render_text
 from accel.hardware.report import HardwareReport, MeasuredFigures
 
+pytestmark = pytest.mark.slow  # measures the machine's bandwidth and GFLOP/s
+
 MIB = 1024**2
 GIB = 1024**3
 PEAK_MEMORY_GBS = 1000.0  # generous: above any CPU memory system's theoretical peak

@@ -74,6 +74,7 @@ def test_closed_form_spreads_the_mass_evenly_in_the_long_run():
 
 @pytest.mark.parametrize("dtype", ["float64", "float32"])
 @pytest.mark.parametrize("module", IN_PROCESS)
+@pytest.mark.slow
 def test_implementation_matches_closed_form_on_a_random_grid(module, dtype):
     inputs = _random_inputs(12, dtype, steps=7)
     before = inputs["grid"].copy()

@@ -14,6 +14,8 @@ from accel.kernels import KERNEL_NAMES, get_kernel
 import accel
 from accel.backends import BACKEND_NAMES, get_backend
 
+pytestmark = pytest.mark.slow  # every kernel on every backend in a fresh worker
+
 #: (kernel, dtype) whose check leaves no error at all when it passes: integer answers
 #: (pi, primes), whole-number inputs whose sums and products are exact (norm in float64,
 #: matmul in both dtypes), and Julia escape counts in complex128 (at size S none may differ).

@@ -124,6 +124,7 @@ def test_cuda_c_iteration_run_on_the_host_counts_exactly_the_reference(host_prog
 
 
 @pytest.mark.parametrize("dtype", ["complex128", "complex64"])
+@pytest.mark.slow
 def test_vectorised_numpy_and_torch_count_as_the_scalar_loop_across_chunks(dtype):
     """250,000 points: four chunks of 64 Ki; complex64 stays single precision, as Numba's."""
     torch = pytest.importorskip("torch")

@@ -107,6 +107,7 @@ LARGE_NUMBERS = [
 
 @pytest.mark.parametrize("numbers, expected", LARGE_NUMBERS)
 @pytest.mark.parametrize("module", ["pure_python", "torch_impl", *IN_PROCESS])
+@pytest.mark.slow
 def test_few_large_numbers_are_settled_by_their_factors(module, numbers, expected):
     assert 10**17 + 1 == 11 * 9_090_909_090_909_091 and 2**31 + 1 == 3 * 715_827_883
     assert PRIMES_MODULE.prime_flags(1_000_003, 1_000_033)[[0, -1]].all()

@@ -12,6 +12,8 @@ import re
 
 import pytest
 
+pytestmark = pytest.mark.slow  # draws every figure of a synthetic export
+
 SIZE = 800  # the largest size of the synthetic sweep
 OK_BACKENDS = {"python", "numpy", "numba_cpu", "cupy"}
 

@@ -11,6 +11,8 @@ import re
 
 import pytest
 
+pytestmark = pytest.mark.slow  # real comparisons and sweeps, plotted
+
 BACKENDS = "numpy,python"
 
 

@@ -8,6 +8,8 @@ from accel.hardware.pools import bracketed, read_pools
 import accel
 from accel.threads import COUNT_VARIABLES, PASSIVE_WAIT, describe_pools, pool_environment
 
+pytestmark = pytest.mark.slow  # parallel backends in fresh workers
+
 
 def test_worker_environment_sets_every_pool_and_a_passive_wait() -> None:
     env = pool_environment(3, {"PATH": "/bin"})

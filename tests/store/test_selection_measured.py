@@ -14,6 +14,8 @@ import accel
 from accel.selection import NoBackendError, fastest
 from accel.store import Store
 
+pytestmark = pytest.mark.slow  # measures every backend at several sizes
+
 BACKENDS = ["python", "numpy"]
 #: (kernel, size) pairs where CPython's per-call cost beats NumPy's overhead (tiny
 #: sizes) and where NumPy's vectorised loops win by far (larger sizes); measured here
