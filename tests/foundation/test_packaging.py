@@ -74,3 +74,55 @@ def test_import_accel_is_cheap_and_loads_no_heavy_library():
         [sys.executable, "-c", code], capture_output=True, text=True, check=True
     )
     assert result.stdout.strip() == "[]"
+
+
+def _imported_top_level_modules() -> set[str]:
+    """Every top-level module that the installed code (accel/, kernels/, hardware/) imports,
+    at module level or inside a function."""
+    import ast
+
+    found = set()
+    for folder in FOLDERS:
+        for path in (ROOT / folder).rglob("*.py"):
+            for node in ast.walk(ast.parse(path.read_text(), str(path))):
+                if isinstance(node, ast.Import):
+                    found.update(alias.name.split(".")[0] for alias in node.names)
+                elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+                    found.add(node.module.split(".")[0])
+    return found
+
+
+def test_every_third_party_module_the_code_imports_is_declared_in_pyproject():
+    """A fresh install (bootstrap's pip install -e '.[torch,plot,fleet,dev]') gets every
+    library the code imports: one that is only present on the development machine (as
+    threadpoolctl was: the BLAS pool was 'unknown' and --threads could not set it) fails."""
+    import re
+    from importlib.metadata import packages_distributions
+
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    requirements = list(project["dependencies"])
+    for extra in project["optional-dependencies"].values():
+        requirements += extra
+    declared = {
+        re.split(r"[\s\[<>=!~;]", r, maxsplit=1)[0].lower().replace("_", "-")
+        for r in requirements
+    }
+    to_distributions = packages_distributions()
+    # modules that come from a distribution of another name when it is not installed here
+    # (the cuda extra), or with a declared one (numba brings llvmlite; ipykernel, of the
+    # dev extra, brings matplotlib-inline for notebooks), and accel's own module that the
+    # PyPy server imports from its folder
+    to_distributions |= {
+        "cupy": ["cupy-cuda12x"],
+        "cupyx": ["cupy-cuda12x"],
+        "pynvml": ["nvidia-ml-py"],
+        "llvmlite": ["numba"],
+        "matplotlib_inline": ["ipykernel"],
+    }
+    local = set(FOLDERS) | {"accel", "callgrind_region"}
+    missing = {}
+    for module in _imported_top_level_modules() - set(sys.stdlib_module_names) - local:
+        names = {d.lower().replace("_", "-") for d in to_distributions.get(module, [module])}
+        if not names & declared:
+            missing[module] = sorted(names)
+    assert missing == {}, "imported but not declared in pyproject.toml: " + repr(missing)
