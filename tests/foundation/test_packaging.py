@@ -104,8 +104,7 @@ def test_every_third_party_module_the_code_imports_is_declared_in_pyproject():
     for extra in project["optional-dependencies"].values():
         requirements += extra
     declared = {
-        re.split(r"[\s\[<>=!~;]", r, maxsplit=1)[0].lower().replace("_", "-")
-        for r in requirements
+        re.split(r"[\s\[<>=!~;]", r, maxsplit=1)[0].lower().replace("_", "-") for r in requirements
     }
     to_distributions = packages_distributions()
     # modules that come from a distribution of another name when it is not installed here
