@@ -60,9 +60,12 @@ def _execute(request: RunRequest) -> RunRecord:
     reason = unavailable_reason(request)
     if reason is not None:
         return request.record("unavailable", reason)
+    watchdog.sweep_orphans()  # folders of runs whose parent and worker were both killed
     with (
-        tempfile.TemporaryDirectory(prefix="accel-run-") as folder,
-        tempfile.TemporaryDirectory(prefix="accel-run-", dir=watchdog.ram_folder()) as scratch,
+        tempfile.TemporaryDirectory(prefix=watchdog.run_prefix()) as folder,
+        tempfile.TemporaryDirectory(
+            prefix=watchdog.run_prefix(), dir=watchdog.ram_folder()
+        ) as scratch,
     ):
         spec_path = os.path.join(folder, "spec.json")
         record_path = os.path.join(folder, "record.json")

@@ -19,10 +19,13 @@ however the worker was wrapped.
 from __future__ import annotations
 
 import contextlib
+import functools
+import glob
 import os
 import select
 import shutil
 import signal
+import tempfile
 import threading
 from collections.abc import Iterable
 
@@ -41,6 +44,29 @@ _extra_folders: list[str] = []
 def parent_environment(folders: Iterable[str]) -> dict[str, str]:
     """What the parent adds to a worker's environment so that :func:`guard` can watch it."""
     return {PARENT_ENV: str(os.getpid()), FOLDERS_ENV: os.pathsep.join(folders)}
+
+
+def run_prefix() -> str:
+    """The name every run folder of this process starts with: ``accel-run-<pid>-``."""
+    return f"accel-run-{os.getpid()}-"
+
+
+@functools.cache
+def sweep_orphans() -> list[str]:
+    """Remove run folders left by processes that no longer exist; the folders removed.
+
+    When a parent and its worker are killed together (``kill -9`` of the whole process
+    group), nobody is left to remove their folders; the next accel to run does, once per
+    process. A folder counts as left behind only if the pid in its name is not running.
+    """
+    removed = []
+    for place in {tempfile.gettempdir(), ram_folder()} - {None}:
+        for path in glob.glob(os.path.join(str(place), "accel-run-*-*")):
+            pid = os.path.basename(path).split("-")[2]
+            if pid.isdigit() and int(pid) != os.getpid() and not _alive(int(pid)):
+                shutil.rmtree(path, ignore_errors=True)
+                removed.append(path)
+    return removed
 
 
 def ram_folder() -> str | None:
