@@ -78,7 +78,7 @@ def compared(args: argparse.Namespace, **forced: object) -> tuple[list[RunRecord
         **cluster_options(args),
         **{**measure_options(args), **forced},
     )
-    if args.cluster:
+    if getattr(args, "cluster", None):  # accel counters has no --cluster
         from ..evidence import machines_of
 
         return records, machines_of(records, store_option(args))
