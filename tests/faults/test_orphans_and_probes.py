@@ -59,6 +59,8 @@ def test_a_worker_dies_with_its_parent_and_its_folders_go(
         "run", "crashing", "--backend", "python", "--repeats", "1",
         "--timeout", str(timeout), "--no-store",
         env={**os.environ, "TMPDIR": str(temporary)},
+        # SIGHUP as a terminal leaves it: under nohup (an ignored SIGHUP) accel keeps it ignored
+        preexec_fn=lambda: signal.signal(signal.SIGHUP, signal.SIG_DFL),
     )  # fmt: skip
     _wait_for(lambda: _workers(our_processes), "the hanging worker to start")
     folders = _run_folders(_workers(our_processes)[0])
