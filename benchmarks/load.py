@@ -19,11 +19,17 @@ SPIN = "while True: pass"
 
 @contextlib.contextmanager
 def spinning(count: int) -> Iterator[list[subprocess.Popen]]:
-    """``count`` processes that each keep one CPU busy for the body of the ``with``."""
+    """``count`` processes that each keep one CPU busy for the body of the ``with``.
+
+    Each spinner runs in a session of its own, as other people's work does. Where the
+    kernel groups CPU time by session (``/proc/sys/kernel/sched_autogroup_enabled``),
+    spinners sharing the caller's session would compete only with the caller, not with
+    a worker (which runs in its own session), and leave it a whole core.
+    """
     spinners: list[subprocess.Popen] = []
     try:
         for _ in range(count):
-            spinners.append(subprocess.Popen([sys.executable, "-c", SPIN]))
+            spinners.append(subprocess.Popen([sys.executable, "-c", SPIN], start_new_session=True))
         yield spinners
     finally:
         for process in spinners:
