@@ -119,6 +119,30 @@ class _Wakeup:
         self._event.clear()
 
 
+class _Membership:
+    """Which workers have left the cluster. A worker counts as gone only when two checks of
+    the scheduler in a row miss it, so one late answer does not end a machine's runs."""
+
+    def __init__(self, client: Client) -> None:
+        self.client = client
+        self.alive: set[str] = set()
+        self._missed: set[str] = set()
+
+    def check(self) -> None:
+        """Ask the scheduler which workers it knows now (raises where it went away)."""
+        self.alive = set(_workers(self.client))
+
+    def left(self, worker: str) -> bool:
+        """Whether ``worker`` is gone: missed by this check and the one before."""
+        if worker in self.alive:
+            self._missed.discard(worker)
+            return False
+        if worker in self._missed:
+            return True
+        self._missed.add(worker)
+        return False
+
+
 class WorkerLeft(UsageError):
     """A machine's Dask worker left the cluster before it answered."""
 
@@ -133,21 +157,19 @@ def on_each(client: Client, calls: dict[str, tuple]) -> dict[str, Any]:
         for worker, call in calls.items()
     }
     answers: dict[str, Any] = {}
-    missed: set[str] = set()
+    members = _Membership(client)
     while len(answers) < len(futures):
         if not any(f.done() for w, f in futures.items() if w not in answers):
             wakeup.wait()
-        alive = set(_workers(client))
+        members.check()
         for worker, future in futures.items():
             if worker in answers:
                 continue
             if future.done():
                 answers[worker] = future.result()  # raises what the function raised
-            elif worker not in alive and worker in missed:
+            elif members.left(worker):
                 future.cancel()
                 answers[worker] = WorkerLeft(f"the Dask worker {worker} left the cluster")
-            elif worker not in alive:
-                missed.add(worker)  # gone only when the next check agrees
     return answers
 
 
@@ -318,15 +340,12 @@ class FleetRunner:
             record, machine=item.machine.fingerprint, versions=dict(item.key.versions)
         )
 
-    def _alive(self) -> set[str]:
-        return set(_workers(self.client))
-
     def __call__(self, indices: Sequence[int]) -> Iterator[tuple[int, RunRecord]]:
         queues: dict[str, list[int]] = {}
         for index in indices:
             queues.setdefault(self.placed[index].machine.name, []).append(index)
         running: dict[str, tuple[int, Future, float]] = {}
-        missed: set[str] = set()  # machines whose worker the last check did not find
+        members = _Membership(self.client)
         wakeup = _Wakeup()
 
         def submit_next(name: str) -> None:
@@ -353,7 +372,7 @@ class FleetRunner:
                 submit_next(name)
             while running:
                 try:
-                    alive = self._alive()
+                    members.check()
                 except Exception as exc:  # the scheduler went away
                     for name, (index, future, _) in list(running.items()):
                         future.release()
@@ -364,15 +383,11 @@ class FleetRunner:
                     break
                 for name, (index, future, started) in list(running.items()):
                     item = self.placed[index]
-                    if item.machine.worker in alive:
-                        missed.discard(name)
                     if future.done():
                         del running[name]
                         yield index, self._collect(index, future)
                         submit_next(name)
-                    elif item.machine.worker not in alive and name not in missed:
-                        missed.add(name)  # gone only when the next check agrees
-                    elif item.machine.worker not in alive:
+                    elif members.left(item.machine.worker):
                         del running[name]
                         future.cancel()
                         why = "its Dask worker died or left the cluster during the run"
