@@ -69,15 +69,41 @@ def _schedstat(pids: Iterable[int]) -> tuple[float, float] | None:
     return (on_cpu / 1e9, waiting / 1e9) if seen else None
 
 
-def _cpu_ticks() -> tuple[int, int] | None:
-    """(steal ticks, all ticks) of every CPU, from the first line of /proc/stat."""
+def _stat_ticks() -> list[int] | None:
+    """The first line of /proc/stat: ticks of every CPU by kind (user, nice, system,
+    idle, iowait, irq, softirq, steal, ...)."""
     try:
         with open("/proc/stat") as handle:
             values = [int(v) for v in handle.readline().split()[1:]]
     except (OSError, ValueError):
         return None
-    steal = values[7] if len(values) > 7 else 0
-    return steal, sum(values[:8])
+    return values + [0] * (8 - len(values))
+
+
+def _cpu_ticks() -> tuple[int, int] | None:
+    """(steal ticks, all ticks) of every CPU."""
+    values = _stat_ticks()
+    return None if values is None else (values[7], sum(values[:8]))
+
+
+def busy_cores(interval: float = 0.05) -> float | None:
+    """Cores that other work keeps busy now: the CPUs' non-idle time over ``interval``
+    seconds while this process sleeps (None where /proc/stat cannot be read).
+
+    Coarse (the kernel counts in ticks of 10 ms) but enough to tell a quiet machine
+    from one where other processes run, which is what :mod:`accel.threads` asks.
+    """
+    before = _stat_ticks()
+    start = time.perf_counter()
+    time.sleep(interval)
+    after = _stat_ticks()
+    elapsed = time.perf_counter() - start
+    if before is None or after is None or elapsed <= 0:
+        return None
+    delta = [b - a for a, b in zip(before[:8], after[:8], strict=True)]
+    idle = delta[3] + delta[4]  # idle and iowait
+    tick = 1 / (os.sysconf("SC_CLK_TCK") or 100)
+    return max(sum(delta) - idle, 0) * tick / elapsed
 
 
 def snapshot(pids: Iterable[int]) -> Snapshot:

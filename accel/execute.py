@@ -25,6 +25,7 @@ from . import watchdog
 from .backends import get_backend
 from .cachesim import SimulatedPlan, worker_command
 from .counters import CounterPlan, plan_counters
+from .disturbance import busy_cores
 from .hardware.sysread import probes_within
 from .kernels import get_kernel
 from .record import RunRecord
@@ -46,8 +47,10 @@ def unavailable_reason(request: RunRequest) -> str | None:
 
 
 def worker_environment(request: RunRequest) -> dict[str, str]:
-    """Every thread pool sized to the request, waiting threads passive (:mod:`accel.threads`)."""
-    return pool_environment(request.threads)
+    """Every thread pool sized to the request, waiting threads yielding to other work
+    (the wait policy follows how busy the machine is now: :mod:`accel.threads`)."""
+    busy = busy_cores() if request.threads > 1 else None
+    return pool_environment(request.threads, busy_cores=busy)
 
 
 def execute(request: RunRequest) -> RunRecord:
