@@ -8,7 +8,7 @@ every step, is the named variant ``numpy_whole_grid``.
 
 import numpy as np
 
-from ._vector_escape import Library, escape_counts
+from ._vector_escape import Library, add_at_by_indexing, escape_counts
 
 #: Points per chunk: six float64 arrays of 64 Ki points stay in a core's L2 cache.
 CHUNK_POINTS = 1 << 16
@@ -16,7 +16,10 @@ NUMPY = Library(
     multiply=np.multiply,
     add=np.add,
     less=np.less,
-    where=np.flatnonzero,
+    where=lambda mask, out: np.flatnonzero(mask),
+    take=lambda values, indices, out: values[indices],
+    add_at=add_at_by_indexing,
+    small_ints=lambda flags: flags.view(np.int8),
     empty_like=np.empty_like,
     arange=lambda like: np.arange(like.shape[0]),
     bools=lambda like: np.empty(like.shape, dtype=bool),
