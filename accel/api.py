@@ -5,7 +5,9 @@ measurement loop (:mod:`accel.loop`); choosing the fastest backend is
 :mod:`accel.selection`'s. The keyword options of :func:`run`, :func:`compare` and
 :func:`sweep` are the run options of :class:`accel.request.RunRequest` (``size`` or
 ``preset``, ``dtype``, ``threads``, ``repeats``, ``min_time``, ``seed``, ``params``,
-``timeout``, ``pinned``, ``counters``, ``counter_source``, ``events``, ``memory_limit``).
+``timeout``, ``pinned``, ``counters``, ``counter_source``, ``events``, ``memory_limit``,
+and ``variant``: a named variant of the backend's implementation, which :func:`compare`
+and :func:`sweep` measure beside the backend's own).
 
 >>> import accel
 >>> record = accel.run("julia", "numpy", preset="S")      # doctest: +SKIP

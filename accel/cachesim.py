@@ -232,7 +232,7 @@ class SimulatedPlan:
         if guess < ANNOUNCE_S or not getattr(stream, "isatty", lambda: False)():
             return
         print(
-            f"counting {record.kernel} on {record.backend} under valgrind's cache simulator: "
+            f"counting {record.kernel} on {record.label} under valgrind's cache simulator: "
             f"{calls + 1} calls of {median:.3g} s, about {SLOWDOWN:.0f}x slower: "
             f"roughly {guess:.0f} s",
             file=stream,

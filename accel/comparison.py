@@ -36,5 +36,5 @@ class Comparison(list):
     def _repr_html_(self) -> str:
         """The comparison as a table, and which backend was fastest."""
         ranked = self.ranked()
-        notes = [f"fastest: {ranked[0].backend}"] if ranked else ["no run finished ok"]
+        notes = [f"fastest: {ranked[0].label}"] if ranked else ["no run finished ok"]
         return html_table(list(self), notes)

@@ -27,6 +27,7 @@ RunRecord = Any
 COLUMNS = (
     "kernel",
     "backend",
+    "variant",
     "size",
     "dtype",
     "threads",
@@ -51,7 +52,7 @@ def row(record: RunRecord) -> dict[str, Any]:
     """One record as a flat dict of :data:`COLUMNS`."""
     check = record.check or {}
     samples = record.samples
-    found = {name: getattr(record, name, None) for name in COLUMNS[:9]}
+    found = {name: getattr(record, name, None) for name in COLUMNS[:10]}
     found.update(
         stdev_s=samples.stdev if samples else None,
         repeats=samples.repeats if samples else 0,
@@ -85,7 +86,7 @@ def _cells(record: RunRecord) -> list[str]:
         detail = f"{detail} [{implementation}]" if detail else implementation
     samples = record.samples
     return [
-        record.backend,
+        record.label,
         record.status,
         seconds(record.median_s),
         seconds(record.end_to_end_s),

@@ -215,8 +215,8 @@ def comparison(
     for run in runs:  # newest first
         r = run.record
         if (r.size, r.dtype, r.threads) == (newest.size, newest.dtype, newest.threads):
-            latest.setdefault(r.backend, r)
-    return sorted(latest.values(), key=lambda r: _backend_order(r.backend))
+            latest.setdefault(r.label, r)
+    return sorted(latest.values(), key=lambda r: (_backend_order(r.backend), r.variant))
 
 
 def sweep(
@@ -247,8 +247,8 @@ def sweep(
     for run in runs:  # newest first
         r = run.record
         if (r.dtype, r.threads) == (newest.dtype, newest.threads):
-            latest.setdefault((r.backend, r.size), r)
-    return sorted(latest.values(), key=lambda r: (r.size, _backend_order(r.backend)))
+            latest.setdefault((r.label, r.size), r)
+    return sorted(latest.values(), key=lambda r: (r.size, _backend_order(r.backend), r.variant))
 
 
 def kernels_on(store: Store, machine: Machine) -> list[str]:
@@ -265,7 +265,7 @@ def richest_size(records: Iterable[RunRecord]) -> int:
     for r in records:
         sizes.add(r.size)
         if r.ok:
-            ok.setdefault(r.size, set()).add(r.backend)
+            ok.setdefault(r.size, set()).add(r.label)
     return max(sizes, key=lambda s: (len(ok.get(s, ())), s))
 
 

@@ -5,7 +5,8 @@ Two things make a run's identity, and this module is the only place that decides
 * the **machine fingerprint** (:func:`machine_fingerprint`): a hash of the hardware
   report's performance-relevant fields (CPU, caches, SIMD, memory, GPUs and their
   driver); no library versions, so installing a library does not make a new machine;
-* the **run key** (:class:`RunKey`): machine, kernel and its version, backend, size,
+* the **run key** (:class:`RunKey`): machine, kernel and its version, backend and the
+  named variant of its implementation ('' for the backend's own), size,
   dtype, threads, parameters, seed, and the versions of accel, Python and the
   backend's own libraries (:func:`key_versions`). Resume (``--resume``), selection
   (``accel.fastest``) and the store reader all ask :meth:`RunKey.matches`; a change in
@@ -69,6 +70,8 @@ class RunKey:
     (what a run asked for by size alone gets); ``size=None`` matches every size (a
     sweep's curve); ``seed=None`` any seed. ``versions`` are those of
     :func:`key_versions`: a stored run must have each of them, at that value.
+    ``variant`` '' is the backend's own implementation: a run of a named variant never
+    stands for it, nor it for a variant.
     """
 
     machine: str
@@ -81,6 +84,7 @@ class RunKey:
     size: int | None = None
     params: Mapping[str, Any] | None = None
     seed: int | None = None
+    variant: str = ""
 
     def columns(self) -> dict[str, Any]:
         """The parts of the key the store indexes: filters for :meth:`Store.runs`."""
@@ -110,6 +114,7 @@ class RunKey:
             and record.kernel == self.kernel
             and kernel_version == self.kernel_version
             and record.backend == self.backend
+            and record.variant == self.variant
             and record.dtype == self.dtype
             and record.threads == self.threads
             and (self.size is None or record.size == self.size)

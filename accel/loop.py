@@ -177,7 +177,7 @@ def measure(
                     continue
                 request = request.replace(timeout=min(request.timeout, share))
             if progress is not None:
-                progress.start(request.kernel, request.backend, request.size)
+                progress.start(request.kernel, request.label, request.size)
             if record is None:
                 record = (run or execute)(request)
                 if deadline is not None and record.status == "timeout":
@@ -238,7 +238,7 @@ def _measure_elsewhere(
 
 def _show(progress: Watcher | None, record: RunRecord) -> None:
     if progress is not None:
-        progress.start(record.kernel, record.backend, record.size)
+        progress.start(record.kernel, record.label, record.size)
         progress.finish(record)
 
 

@@ -225,6 +225,17 @@ class Transfer(Part):
     includes: str = ""
 
 
+def run_label(backend: str, variant: str | None) -> str:
+    """What views call a run: its backend, and its variant where it ran one
+    (``numpy (numpy_roll)``)."""
+    return f"{backend} ({variant})" if variant else backend
+
+
+def backend_of(label: str) -> str:
+    """The backend of a run's label (:attr:`RunRecord.label`): ``numpy (numpy_roll)`` -> numpy."""
+    return label.split(" ", 1)[0]
+
+
 @dataclass
 class RunRecord:
     """One measured run of one kernel on one backend at one size."""
@@ -264,6 +275,8 @@ class RunRecord:
     #: accel.Kernel the function and how the backend ran it ("loop, compiled by
     #: numba.njit (derived: one source with pypy, python)").
     implementation: str = ""
+    #: The named variant of the backend's implementation that ran ('': the backend's own).
+    variant: str = ""
     schema: int = SCHEMA_VERSION
 
     def __setattr__(self, name: str, value: Any) -> None:
@@ -276,6 +289,11 @@ class RunRecord:
     @property
     def ok(self) -> bool:
         return self.status == "ok"
+
+    @property
+    def label(self) -> str:
+        """What views call the run (:func:`run_label`): ``numpy (numpy_roll)``."""
+        return run_label(self.backend, self.variant)
 
     @property
     def samples(self) -> Samples | None:

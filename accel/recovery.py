@@ -57,7 +57,7 @@ def document(records: Iterable[RunRecord]) -> dict:
         "machines": _machines(kept),
         "runs": [
             {
-                "kernel_version": local_kernel_version(r.kernel, r.backend),
+                "kernel_version": local_kernel_version(r),
                 "created_at": measured_at(r),
                 "record": r.to_dict(),
             }

@@ -30,7 +30,7 @@ from .counters import COUNTER_SOURCES, DEFAULT_EVENTS, parse_events
 from .errors import UsageError, choose, positive_seconds, whole_number
 from .identity import RunKey, key_versions, machine_fingerprint
 from .kernels import KernelSpec, UnknownKernelError, checked, get_kernel
-from .record import RunRecord
+from .record import RunRecord, run_label
 from .ship import kernel_payload
 from .threads import usable_cpus
 
@@ -83,6 +83,14 @@ class RunRequest:
 
     kernel: str = option(worker=True, record=True)
     backend: str = option(worker=True, record=True)
+    #: A named variant of the backend's implementation ('': the backend's own).
+    variant: str | None = option(
+        help="a named variant of the backend's implementation, such as diffusion's "
+        "numpy_roll on numpy (see 'accel kernels'); compare, sweep and counters measure "
+        "it beside its backend's own",
+        worker=True,
+        record=True,
+    )
     size: int | None = option(
         help="problem size (see 'accel kernels')", cli={"type": int}, worker=True, record=True
     )
@@ -152,6 +160,12 @@ class RunRequest:
         spec = resolve_kernel(self.kernel)
         if self.backend not in BACKEND_NAMES:
             raise choose("backend", self.backend, BACKEND_NAMES)
+        variant = self.variant or ""
+        if variant and variant_backend(spec, variant) != self.backend:
+            raise UsageError(
+                f"variant {variant!r} of {spec.name} runs on {spec.variants[variant]}, not on "
+                f"{self.backend}; {spec.name}'s variants: {variants_named(spec)}"
+            )
         size, params = resolve_size(spec, self.size, self.preset)
         params = {**params, **(self.params or {})}
         dtype = spec.resolve_dtype(self.dtype or spec.default_dtype)
@@ -187,6 +201,7 @@ class RunRequest:
         asked = self.events is not None or self.counter_source is not None
         return {
             "kernel": spec.name,
+            "variant": variant,
             "size": size,
             "params": params,
             "dtype": dtype,
@@ -203,7 +218,7 @@ class RunRequest:
         """Options of the wrong type (from the Python API) as UsageError, not TypeError."""
         if not isinstance(self.kernel, str | KernelSpec):  # a name, or an accel.Kernel
             raise UsageError(f"kernel must be a name (text) or a kernel, got {self.kernel!r:.60}")
-        for name in ("backend", "preset", "dtype", "counter_source"):
+        for name in ("backend", "variant", "preset", "dtype", "counter_source"):
             value = getattr(self, name)
             if value is not None and not isinstance(value, str):
                 raise UsageError(f"{name} must be a name (text), got {value!r:.60}")
@@ -232,6 +247,11 @@ class RunRequest:
         if self.min_time is not None:
             policy["min_time"] = self.min_time
         return policy
+
+    @property
+    def label(self) -> str:
+        """What views call this run: its backend, and its variant where it names one."""
+        return run_label(self.backend, self.variant)
 
     def _marked(self, mark: str) -> dict[str, Any]:
         return {f.name: getattr(self, f.name) for f in fields(self) if f.metadata.get(mark)}
@@ -265,8 +285,11 @@ class RunRequest:
         return RunKey(
             machine=machine_fingerprint(),
             kernel=self.kernel,
-            kernel_version=get_kernel(self.kernel).version_for(self.backend),
+            kernel_version=get_kernel(self.kernel)
+            .with_variant(self.variant)
+            .version_for(self.backend),
             backend=self.backend,
+            variant=self.variant,
             dtype=str(self.dtype),
             threads=self.threads,
             versions=key_versions(self.backend),
@@ -293,7 +316,7 @@ def cli_options() -> Iterator[dataclasses.Field]:
 def make_request(kernel: str, backend: str, **options: Any) -> RunRequest:
     """Check every option against the registries and return a runnable request.
 
-    The options are :class:`RunRequest`'s fields: ``size`` or ``preset``, ``dtype``,
+    The options are :class:`RunRequest`'s fields: ``variant``, ``size`` or ``preset``, ``dtype``,
     ``threads``, ``repeats``, ``min_time``, ``seed``, ``params``, ``timeout``,
     ``pinned``, ``counters``, ``counter_source``, ``events`` and ``memory_limit``.
     ``counters`` asks for counters over the timed repetitions (naming ``events`` or
@@ -339,6 +362,25 @@ def resolve_kernel(name: str | KernelSpec) -> KernelSpec:
     except UnknownKernelError as exc:  # KernelDefinitionError too: one line, what to fix
         raise UsageError(str(exc)) from None
     return kernel
+
+
+def variant_backend(kernel: KernelSpec, variant: str) -> str:
+    """The backend ``variant`` of ``kernel`` runs on; UsageError naming the valid ones."""
+    if not kernel.variants:
+        raise UsageError(
+            f"{kernel.name} has no named variants (see 'accel kernels'); got {variant!r}"
+        )
+    if variant not in kernel.variants:
+        raise UsageError(
+            f"unknown variant of {kernel.name} {variant!r}; choose one of: {variants_named(kernel)}"
+        )
+    return kernel.variants[variant]
+
+
+def variants_named(kernel: KernelSpec) -> str:
+    """``"numpy_roll (numpy), torch_graph (torch_cuda)"``: each variant with its backend."""
+    named = [f"{name} ({backend})" for name, backend in kernel.variants.items()]
+    return ", ".join(named) or "none"
 
 
 def resolve_size(kernel: KernelSpec, size: int | None, preset: str | None) -> tuple[int, dict]:
@@ -387,16 +429,26 @@ def jobs_for(
     **options: Any,
 ) -> list[Job]:
     """What :func:`requests_for` builds, before it is checked: for a machine that checks
-    them itself (a fleet machine builds its own requests, :mod:`accel.fleet`)."""
+    them itself (a fleet machine builds its own requests, :mod:`accel.fleet`). A
+    ``variant`` in ``options`` is measured beside its backend's own implementation."""
     names = list(BACKEND_NAMES) if backends is None else list(backends)
     if not names:
         raise UsageError("backends must name at least one backend (see 'accel backends')")
+    variant = options.pop("variant", None)
+    beside = variant_backend(resolve_kernel(kernel), variant) if variant else None
+    if beside is not None and beside not in names:
+        raise UsageError(
+            f"variant {variant!r} runs on {beside}, which is not among the backends "
+            f"({', '.join(names)}): add it to them"
+        )
     jobs = []
     for size in sizes:
         at_size = options if size is None else {**options, "size": size}
         for name in names:
             own = per_backend(name) if per_backend is not None else {}
             jobs.append((kernel, name, {**at_size, **own}))
+            if name == beside:  # the variant beside its backend's own implementation
+                jobs.append((kernel, name, {**at_size, **own, "variant": variant}))
     return jobs
 
 

@@ -127,7 +127,7 @@ def scalings(records: Sequence[RunRecord]) -> list[Scaling]:
     """Records grouped by backend, in the order first seen, each with its Amdahl fit."""
     by_backend: dict[str, list[RunRecord]] = {}
     for record in records:
-        by_backend.setdefault(record.backend, []).append(record)
+        by_backend.setdefault(record.label, []).append(record)
     found = []
     for backend, runs in by_backend.items():
         points = [(r.threads or 1, r.median_s) for r in runs if r.ok and r.median_s]

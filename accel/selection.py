@@ -575,7 +575,7 @@ def crossovers_among(records: Iterable[RunRecord], *, data_on_device: bool) -> l
     The same estimate as :func:`crossovers`, but over exactly these records: any
     machine's, just measured or stored (figures and ``accel sweep`` use it).
     """
-    latest = {(r.backend, r.size): StoredRun(0, "", r.started_at, r) for r in records}
+    latest = {(r.label, r.size): StoredRun(0, "", r.started_at, r) for r in records}
     return _crossovers(_curves(latest, data_on_device))
 
 

@@ -120,14 +120,15 @@ def record_digest(record: RunRecord) -> str:
     return hashlib.sha256(canonical.encode()).hexdigest()
 
 
-def local_kernel_version(kernel: str, backend: str) -> str:
-    """The version of ``kernel``'s code on ``backend`` here (a digest of its source), or ''
-    for a kernel this process does not know."""
+def local_kernel_version(record: RunRecord) -> str:
+    """The version here of the code ``record`` ran (a digest of its kernel's source on its
+    backend, its variant's where it ran one), or '' for a kernel or variant this process
+    does not know."""
     from .kernels import UnknownKernelError, get_kernel
 
     try:
-        return get_kernel(kernel).version_for(backend)
-    except UnknownKernelError:
+        return get_kernel(record.kernel).with_variant(record.variant).version_for(record.backend)
+    except (UnknownKernelError, LookupError):
         return ""
 
 
@@ -347,8 +348,7 @@ class Store:
         kept for machines the store does not know yet; the store probes nothing itself.
         """
         rows = [
-            _run_row(r, kernel_version or local_kernel_version(r.kernel, r.backend), measured_at(r))
-            for r in records
+            _run_row(r, kernel_version or local_kernel_version(r), measured_at(r)) for r in records
         ]
         first_seen = now_utc()
         reports = [

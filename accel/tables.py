@@ -147,7 +147,7 @@ def counter_sources(records: Iterable[RunRecord]) -> dict[str, list[str]]:
     for r in records:
         label = counter_source(r)
         if label is not None:
-            sources.setdefault(label, []).append(r.backend)
+            sources.setdefault(label, []).append(r.label)
     return sources
 
 
@@ -267,7 +267,7 @@ def trust_notes(records: Sequence[RunRecord]) -> list[str]:
         return f"size {r.size}" + (f", {r.threads} thread{many}" if threads else "")
 
     notes = [
-        f"trust: {r.backend} at {where(r)}: {r.trust}" for r in records if r.samples_s and r.trust
+        f"trust: {r.label} at {where(r)}: {r.trust}" for r in records if r.samples_s and r.trust
     ]
     if any(r.disturbed for r in records):
         notes.append(
@@ -300,7 +300,7 @@ def compare_rows(
     def ranked(record: RunRecord) -> float | None:
         return record.median_s if resident else record.end_to_end_s
 
-    baseline = next((ranked(r) for r in records if r.backend == "python" and r.ok), None)
+    baseline = next((ranked(r) for r in records if r.label == "python" and r.ok), None)
     timed = sorted((r for r in records if r.median_s is not None), key=ranked)
     untimed = [r for r in records if r.median_s is None]
     counted = any(r.counters is not None for r in records)
@@ -311,7 +311,7 @@ def compare_rows(
         spread = r.samples.stdev if r.samples else None
         rows.append(
             [
-                r.backend,
+                r.label,
                 r.status,
                 median_cell(r),
                 seconds(spread),
@@ -334,7 +334,7 @@ def compare_rows(
     headers += ["trust", "check"]
     blanks = ["-"] * (len(headers) - 3)
     for r in untimed:
-        rows.append([r.backend, r.status, *blanks, r.reason or "-"])
+        rows.append([r.label, r.status, *blanks, r.reason or "-"])
     return headers, rows
 
 
@@ -350,8 +350,8 @@ def machine_rows(
     def ranked(record: RunRecord) -> float | None:
         return record.median_s if resident else record.end_to_end_s
 
-    backends = list(dict.fromkeys(r.backend for r in records))
-    by_key = {(r.machine, r.backend): r for r in records}
+    backends = list(dict.fromkeys(r.label for r in records))
+    by_key = {(r.machine, r.label): r for r in records}
     rows, reference = [], None
     for fingerprint, name in names.items():
         cells, best = [], {}
@@ -361,7 +361,7 @@ def machine_rows(
                 cells.append("-")
             elif r.ok and ranked(r):
                 cells.append(seconds(ranked(r)))
-                device = get_backend(backend).device
+                device = get_backend(r.backend).device
                 if device not in best or ranked(r) < ranked(best[device]):
                     best[device] = r
             else:
@@ -376,9 +376,9 @@ def machine_rows(
             [
                 name,
                 *cells,
-                fastest.backend if fastest else "-",
-                cpu.backend if cpu else "-",
-                gpu.backend if gpu else "-",
+                fastest.label if fastest else "-",
+                cpu.label if cpu else "-",
+                gpu.label if gpu else "-",
                 gpu_gain,
                 versus,
             ]
@@ -426,7 +426,7 @@ def counter_rows(
         cores = p.get("cpu_utilisation")
         rows.append(
             [
-                f"{r.backend} (host-side)" if r.counters and on_gpu(r) else r.backend,
+                f"{r.label} (host-side)" if r.counters and on_gpu(r) else r.label,
                 r.status,
                 seconds(r.median_s),
                 *(counter_cell(r, event, mixed) for event in events),
@@ -453,9 +453,9 @@ def gpu_state_notes(records: Sequence[RunRecord]) -> list[str]:
         slowed = sorted(held & SLOWING_REASONS)
         others = {p["pid"] for s in readings for p in s.get("processes", [])}
         if slowed:
-            notes.append(f"{r.backend}: the GPU's clocks were held down ({', '.join(slowed)})")
+            notes.append(f"{r.label}: the GPU's clocks were held down ({', '.join(slowed)})")
         if others:
-            notes.append(f"{r.backend}: {len(others)} other process(es) held GPU memory meanwhile")
+            notes.append(f"{r.label}: {len(others)} other process(es) held GPU memory meanwhile")
     return notes
 
 
@@ -473,9 +473,7 @@ def compare_notes(records: Sequence[RunRecord]) -> list[str]:
     if counted:
         notes.append(source_note(records) or "")
         for r in records:
-            notes.extend(
-                f"counters of {r.backend}: {n}" for n in (r.counters or {}).get("notes", [])
-            )
+            notes.extend(f"counters of {r.label}: {n}" for n in (r.counters or {}).get("notes", []))
         note = "counters cover the timed repetitions only"
         if any(
             (entry["fraction"] or 1.0) < 0.995 for c in counted for entry in c["events"].values()

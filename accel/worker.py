@@ -59,6 +59,7 @@ def execute(spec: dict[str, Any]) -> RunRecord:
         threads=spec.get("threads"),
         seed=spec.get("seed", 0),
         machine=spec.get("machine", ""),
+        variant=spec.get("variant") or "",
         started_at=datetime.now(timezone.utc).isoformat(timespec="seconds"),
     )
     phases = _Phases()
@@ -67,7 +68,7 @@ def execute(spec: dict[str, Any]) -> RunRecord:
     started = time.perf_counter()
     try:
         receive(spec.get("kernel_payload"))  # a kernel defined in the parent's __main__
-        kernel = get_kernel(spec["kernel"])
+        kernel = get_kernel(spec["kernel"]).with_variant(record.variant)
         record.implementation = implementation_note(kernel, record.backend)
         policy = RepeatPolicy(**spec.get("policy", {}))
         phases.run("setup", backend.configure, spec["threads"])

@@ -12,6 +12,7 @@ returns the output on its device.
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import importlib
 import importlib.util
@@ -96,7 +97,10 @@ class KernelSpec:
     modules differ overrides only those entries. ``not_applicable`` maps a backend to
     the reason the pairing makes no sense, so that no gap is silent. ``dtype_aliases``
     lets a generic precision name stand for this kernel's own dtype (julia: ``float32``
-    means ``complex64``).
+    means ``complex64``). ``variants`` maps a named variant (a module of the package
+    with that name, such as diffusion's ``numpy_roll``) to the backend it runs on: the
+    backend's loading, transfers and availability, with only the compute swapped
+    (:meth:`with_variant`).
     ``memory_bytes(size, dtype, **params)`` estimates the peak host memory of one run
     (inputs, output, the check and its reference), so that a size this machine cannot
     hold is refused before anything is allocated; None where there is no estimate.
@@ -120,6 +124,8 @@ class KernelSpec:
     memory_bytes: Callable[..., int] | None = None
     #: What the size n is for this kernel, for axis labels: "an n x n grid", "n elements".
     size_means: str = ""
+    #: Named variants: the module's name -> the backend whose data it takes.
+    variants: Mapping[str, str] = field(default_factory=dict)
 
     @functools.cached_property
     def version(self) -> str:
@@ -147,6 +153,19 @@ class KernelSpec:
         return digest(
             self.version, files_digest(self.implementation_path(backend), _CATALOGUE_ROOT)
         )
+
+    def with_variant(self, variant: str = "") -> KernelSpec:
+        """This kernel with ``variant``'s module serving the variant's backend ('': itself).
+
+        Everything else (inputs, check, the backend's loading and transfers) stays; the
+        copy's :meth:`version_for` that backend is the variant's source. Unknown: LookupError.
+        """
+        if not variant:
+            return self
+        if variant not in self.variants:
+            raise LookupError(f"kernel {self.name!r} has no variant {variant!r}")
+        implementations = {**self.implementations, self.variants[variant]: variant}
+        return dataclasses.replace(self, implementations=implementations)
 
     @property
     def default_dtype(self) -> str:

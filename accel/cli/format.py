@@ -65,7 +65,7 @@ def process_lines(record: RunRecord) -> list[str]:
 
 def run_summary(record: RunRecord) -> str:
     """A person-readable account of one run record."""
-    head = f"{record.kernel} on {record.backend}: size {record.size}, {record.dtype}"
+    head = f"{record.kernel} on {record.label}: size {record.size}, {record.dtype}"
     head += f", {record.threads} thread{'s' if record.threads != 1 else ''}"
     lines = [
         head,

@@ -6,8 +6,7 @@ import argparse
 import json
 from typing import Any
 
-from ..kernels import get_kernel
-from ..store import Store, StoredRun, store_path
+from ..store import Store, StoredRun, local_kernel_version, store_path
 from ..tables import show
 from ..units import seconds
 from .options import add_store_options
@@ -47,16 +46,16 @@ class CurrentCode:
     """Whether a stored run was measured with the code of its kernel as it is now."""
 
     def __init__(self) -> None:
-        self._versions: dict[tuple[str, str], str | None] = {}
+        self._versions: dict[tuple[str, str, str], str | None] = {}
 
     def stale(self, run: StoredRun) -> bool | None:
         """True: the kernel's source for that backend changed since (the run is no evidence
         for selection or --resume); None: the kernel is not known here."""
-        key = (run.record.kernel, run.record.backend)
+        key = (run.record.kernel, run.record.backend, run.record.variant)
         if key not in self._versions:
             try:
-                self._versions[key] = get_kernel(key[0]).version_for(key[1])
-            except Exception:  # not known here (a notebook's kernel), or broken
+                self._versions[key] = local_kernel_version(run.record) or None
+            except Exception:  # a broken kernel
                 self._versions[key] = None
         version = self._versions[key]
         return None if version is None else run.kernel_version != version
@@ -95,7 +94,7 @@ def run(args: argparse.Namespace) -> int:
             r.created_at[:19].replace("T", " "),
             r.record.machine or "-",
             r.record.kernel,
-            r.record.backend,
+            r.record.label,
             str(r.record.size),
             r.record.dtype,
             r.record.status,

@@ -7,6 +7,7 @@ import json
 
 from ..backends import BACKEND_NAMES
 from ..kernels import all_kernels
+from ..request import variants_named
 from ..tables import show
 
 
@@ -31,6 +32,9 @@ def run(args: argparse.Namespace) -> int:
         for backend in missing:
             reason = kernel.not_applicable.get(backend, "not implemented yet")
             print(f"  {kernel.name} on {backend}: {reason}")
+    for kernel in kernels:
+        if kernel.variants:
+            print(f"  {kernel.name} variants (--variant NAME): {variants_named(kernel)}")
     return 0
 
 
@@ -44,4 +48,5 @@ def _describe(kernel) -> dict:
         "dtypes": list(kernel.dtypes),
         "backends": sorted(kernel.implementations),
         "not_applicable": dict(kernel.not_applicable),
+        "variants": dict(kernel.variants),
     }

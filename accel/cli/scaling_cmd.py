@@ -95,7 +95,7 @@ def _print_table(records: list, found: list[Scaling], counts: list[int]) -> None
         print("\n" + "\n".join(notes))
     for r in records:
         if r.status not in ("ok", "unavailable"):
-            print(f"  {r.backend} on {r.threads} threads: {r.status}: {r.reason}")
+            print(f"  {r.label} on {r.threads} threads: {r.status}: {r.reason}")
 
 
 def _rows(found: list[Scaling], counts: list[int]) -> tuple[list[str], list[list[str]]]:

@@ -105,7 +105,7 @@ def run(args: argparse.Namespace) -> int:
         )
     names = list(dict.fromkeys(r.backend for r in records))
     if args.cluster:  # each machine's own crossovers, or the spread sweep's as one
-        return _show_cluster_sweep(args, records, sizes, names)
+        return _show_cluster_sweep(args, records, sizes)
     if not from_store:
         found = {
             on_device: crossovers(
@@ -133,13 +133,11 @@ def run(args: argparse.Namespace) -> int:
         }
         print(json.dumps(document, indent=2))
         return 0
-    _show_sweep(records, sizes, names, found)
+    _show_sweep(records, sizes, found)
     return 0 if all(r.status in ("ok", "unavailable") for r in records) else 1
 
 
-def _show_cluster_sweep(
-    args: argparse.Namespace, records: list, sizes: list[int], names: list[str]
-) -> int:
+def _show_cluster_sweep(args: argparse.Namespace, records: list, sizes: list[int]) -> int:
     """A sweep on a cluster: a table per machine, or one for a sweep spread over machines
     of the same hardware (each size measured on one of them)."""
     from ..evidence import machines_of
@@ -159,21 +157,19 @@ def _show_cluster_sweep(
         found = {d: crossovers_among(mine, data_on_device=d) for d in (True, False)}
         if not args.json:
             how = "spread over machines" if args.spread else "on machine"
-            _show_sweep(mine, sizes, names, found, f" {how} {name}")
+            _show_sweep(mine, sizes, found, f" {how} {name}")
             print()
     return 0 if all(r.status in ("ok", "unavailable") for r in records) else 1
 
 
-def _show_sweep(
-    records: list, sizes: list[int], names: list[str], found: dict, where: str = ""
-) -> None:
+def _show_sweep(records: list, sizes: list[int], found: dict, where: str = "") -> None:
     """The sweep's table, its crossovers with their intervals, and what cannot be trusted."""
     first = records[0]
     print(
         f"{first.kernel} sweep{where}: {first.dtype}, {first.threads} threads; median kernel "
         "time ± its 95% interval (end to end in brackets where data moves; ! = not to be trusted)"
     )
-    show(*_sweep_rows(records, sizes, names))
+    show(*_sweep_rows(records, sizes))
     print(f"crossovers, kernel time only:    {describe_crossovers(found[True])}")
     print(*(f"  {c.intervals()}" for c in found[True]), sep="\n", end="\n" if found[True] else "")
     print(f"crossovers, transfers counted:   {describe_crossovers(found[False])}")
@@ -183,13 +179,15 @@ def _show_sweep(
         print("\n".join(notes))
     for r in records:
         if r.status not in ("ok", "unavailable"):
-            print(f"  {r.backend} at size {r.size}: {r.status}: {r.reason}")
+            print(f"  {r.label} at size {r.size}: {r.status}: {r.reason}")
 
 
-def _sweep_rows(records, sizes: list[int], names: list[str]) -> tuple[list[str], list[list[str]]]:
-    """One row per size: each backend's time, then the fastest without and with transfers."""
-    timed = [n for n in names if any(r.backend == n and r.ok for r in records)]
-    by_key = {(r.backend, r.size): r for r in records}
+def _sweep_rows(records, sizes: list[int]) -> tuple[list[str], list[list[str]]]:
+    """One row per size: each backend's (and variant's) time, then the fastest without and
+    with transfers."""
+    names = dict.fromkeys(r.label for r in records)
+    timed = [n for n in names if any(r.label == n and r.ok for r in records)]
+    by_key = {(r.label, r.size): r for r in records}
     rows = []
     for size in sizes:
         ok = [by_key[(n, size)] for n in timed if by_key.get((n, size)) and by_key[(n, size)].ok]
@@ -203,7 +201,7 @@ def _sweep_rows(records, sizes: list[int], names: list[str]) -> tuple[list[str],
                 if r.transfer is not None:
                     cell += f" ({seconds(r.end_to_end_s)})"
                 cells.append(cell + (" !" if r.trust else ""))
-        fastest = min(ok, key=lambda r: r.median_s).backend if ok else "-"
-        with_transfers = min(ok, key=lambda r: r.end_to_end_s).backend if ok else "-"
+        fastest = min(ok, key=lambda r: r.median_s).label if ok else "-"
+        with_transfers = min(ok, key=lambda r: r.end_to_end_s).label if ok else "-"
         rows.append([str(size), *cells, fastest, with_transfers])
     return ["size", *timed, "fastest", "fastest with transfers"], rows

@@ -69,7 +69,7 @@ class Bar:
 def bars(records: Sequence[RunRecord]) -> list[Bar]:
     """A bar for every record with timings, fastest end to end first."""
     timed = [r for r in records if r.ok and r.median_s is not None]
-    python = next((r for r in timed if r.backend == "python"), None)
+    python = next((r for r in timed if r.label == "python"), None)
     base = python.interval(end_to_end=True) if python else None
     found = []
     for r in sorted(timed, key=lambda r: r.end_to_end_s):
@@ -77,7 +77,7 @@ def bars(records: Sequence[RunRecord]) -> list[Bar]:
         own = r.interval(end_to_end=True)
         found.append(
             Bar(
-                backend=r.backend,
+                backend=r.label,
                 h2d=moved.h2d_s if moved else 0.0,
                 compute=r.median_s,
                 d2h=moved.d2h_s if moved else 0.0,
@@ -99,7 +99,7 @@ def not_drawn(records: Sequence[RunRecord]) -> str:
     for r in records:
         if not (r.ok and r.median_s is not None):
             why = r.status + (f" ({r.reason})" if r.reason else "")
-            reasons.setdefault(why, []).append(r.backend)
+            reasons.setdefault(why, []).append(r.label)
     if not reasons:
         return ""
     return "not drawn: " + "; ".join(f"{', '.join(b)}: {why}" for why, b in reasons.items())

@@ -104,7 +104,7 @@ def draw_counters(
         for ax, (key, title, value, events, log) in zip(axes, panels, strict=True):
             values = [value(r) for r in timed]
             ax.set_title(title, fontsize=style.BASE_FONT_PT)
-            ax.set_yticks(positions, [r.backend for r in timed])
+            ax.set_yticks(positions, [r.label for r in timed])
             ax.grid(axis="y", visible=False)
             if all(v is None for v in values):
                 _say_missing(ax, key, missing_reason(timed, events))
@@ -121,7 +121,7 @@ def draw_counters(
                     height=0.7,
                     color=style.backend_style(r.backend).colour,
                     edgecolor=style.INK,
-                    gid=f"bar-{r.backend}-{key}",
+                    gid=f"bar-{r.label}-{key}",
                 )
             if log:
                 ax.set_xscale("log")

@@ -34,7 +34,7 @@ def draw_machines(
     def ranked(record: RunRecord) -> float | None:
         return record.median_s if resident else record.end_to_end_s
 
-    backends = list(dict.fromkeys(r.backend for r in records))
+    backends = list(dict.fromkeys(r.label for r in records))
     drawn = [r for r in records if r.ok and ranked(r)]
     if not drawn:
         raise UsageError("nothing to draw: no run finished ok on any machine")
@@ -46,7 +46,7 @@ def draw_machines(
             names.append(machine.short_name)
             for column, backend in enumerate(backends):
                 found = [
-                    r for r in drawn if r.machine == machine.fingerprint and r.backend == backend
+                    r for r in drawn if r.machine == machine.fingerprint and r.label == backend
                 ]
                 if not found:
                     continue
@@ -71,7 +71,7 @@ def draw_machines(
         unique = dict(zip(labels, handles, strict=True))
         axes.legend(unique.values(), unique.keys(), loc="lower right", fontsize=style.SMALL_FONT_PT)
         missing = [
-            f"{r.backend} on {_name(machines, r.machine)}: {r.status}"
+            f"{r.label} on {_name(machines, r.machine)}: {r.status}"
             for r in records
             if r not in drawn
         ]

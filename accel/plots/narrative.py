@@ -55,8 +55,8 @@ def reading(records: Sequence[RunRecord], sweep: Sequence[RunRecord] = ()) -> st
 
 def _trust(records: Sequence[RunRecord]) -> list[str]:
     """A warning where runs were disturbed or too spread: not numbers to teach from."""
-    disturbed = sorted({r.backend for r in records if r.disturbed})
-    spread = sorted({r.backend for r in records if r.trust and not r.disturbed})
+    disturbed = sorted({r.label for r in records if r.disturbed})
+    spread = sorted({r.label for r in records if r.trust and not r.disturbed})
     said = []
     if disturbed:
         said.append(
@@ -72,10 +72,10 @@ def _trust(records: Sequence[RunRecord]) -> list[str]:
 def _winner(ranked: list[RunRecord]) -> str:
     best = ranked[0]
     text = (
-        f"At size {best.size:,} ({best.dtype}), {best.backend} is fastest end to end: "
+        f"At size {best.size:,} ({best.dtype}), {best.label} is fastest end to end: "
         f"{seconds(best.end_to_end_s)} per call"
     )
-    python = next((r for r in ranked if r.backend == "python"), None)
+    python = next((r for r in ranked if r.label == "python"), None)
     if python is not None and python is not best:
         text += (
             f", {factor(python.end_to_end_s / best.end_to_end_s)} faster than CPython "
@@ -85,7 +85,7 @@ def _winner(ranked: list[RunRecord]) -> str:
         second = ranked[1]
         text += (
             f", {factor(second.end_to_end_s / best.end_to_end_s)} ahead of the runner-up, "
-            f"{second.backend} ({seconds(second.end_to_end_s)})"
+            f"{second.label} ({seconds(second.end_to_end_s)})"
         )
     return text + "."
 
@@ -113,16 +113,16 @@ def _gpu(records: Sequence[RunRecord], ok: list[RunRecord]) -> list[str]:
         return [f"No GPU backend ran here ({absent.status}: {absent.reason or 'no reason given'})."]
     gpu = _fastest(gpus)
     share = _transfer_share(gpu)
-    text = f"The fastest GPU backend, {gpu.backend}, takes {seconds(gpu.end_to_end_s)} end to end"
+    text = f"The fastest GPU backend, {gpu.label}, takes {seconds(gpu.end_to_end_s)} end to end"
     if share:
         text += f", {share:.0%} of it moving data to the GPU and back"
     cpu = _fastest(cpus)
     if cpu is None:
         return [text + "."]
     if gpu.end_to_end_s <= cpu.end_to_end_s:
-        text += f": {factor(cpu.end_to_end_s / gpu.end_to_end_s)} faster than {cpu.backend}"
+        text += f": {factor(cpu.end_to_end_s / gpu.end_to_end_s)} faster than {cpu.label}"
     else:
-        text += f": {factor(gpu.end_to_end_s / cpu.end_to_end_s)} slower than {cpu.backend}"
+        text += f": {factor(gpu.end_to_end_s / cpu.end_to_end_s)} slower than {cpu.label}"
     resident = min(gpus, key=lambda r: r.median_s)
     best_cpu_kernel = min(r.median_s for r in cpus)
     if resident.median_s < best_cpu_kernel <= gpu.end_to_end_s:
@@ -151,7 +151,7 @@ def _sweep(sweep: Sequence[RunRecord]) -> list[str]:
         ]
     if not kernel_only:
         last = [r for r in sweep if r.ok and r.median_s and r.size == sizes[-1]]
-        name = min(last, key=lambda r: r.median_s).backend if last else "the same backend"
+        name = min(last, key=lambda r: r.median_s).label if last else "the same backend"
         return [
             f"In the sweep from size {span}, the fastest backend (kernel time) "
             f"never changes: {name}."
@@ -183,6 +183,6 @@ def _cpu_transfer(ok: list[RunRecord]) -> list[str]:
         return []
     most = max(moved, key=_transfer_share)
     return [
-        f"Moving data costs {most.backend} {_transfer_share(most):.0%} of its end-to-end time "
+        f"Moving data costs {most.label} {_transfer_share(most):.0%} of its end-to-end time "
         f"({seconds(most.transfer.h2d_s + most.transfer.d2h_s)} per call)."
     ]

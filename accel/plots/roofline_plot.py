@@ -84,8 +84,9 @@ def roof_of(point: Point, roof: Roof | None, gpu_roof: Roof | None) -> Roof | No
     """The roof a point sits under: the GPU's for a GPU backend (none where the GPU's was
     not measured: the CPU's would not apply), the CPU's for the rest."""
     from ..backends import runs_on_gpu
+    from ..record import backend_of
 
-    return gpu_roof if runs_on_gpu(point.backend) else roof
+    return gpu_roof if runs_on_gpu(backend_of(point.backend)) else roof
 
 
 def no_roof_reason(machine: Machine) -> str:
@@ -120,7 +121,7 @@ def points(records: Sequence[RunRecord]) -> list[Point]:
         if work is None or not work.bytes or not work.flops:
             continue
         found.append(
-            Point(r.kernel, r.backend, r.size, work.intensity, work.flops / r.median_s / 1e9)
+            Point(r.kernel, r.label, r.size, work.intensity, work.flops / r.median_s / 1e9)
         )
     return found
 

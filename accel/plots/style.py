@@ -26,6 +26,7 @@ from typing import Any
 
 from ..errors import UsageError
 from ..outputs import check_target, write_file
+from ..record import backend_of
 
 #: File types a figure can be saved as, by suffix.
 FIGURE_FORMATS: tuple[str, ...] = ("png", "svg")
@@ -80,8 +81,9 @@ KERNEL_MARKERS: dict[str, str] = {
 
 
 def backend_style(backend: str) -> BackendStyle:
-    """The backend's fixed colour and marker (a neutral grey for a name not listed)."""
-    return BACKEND_STYLES.get(backend, UNKNOWN_STYLE)
+    """The backend's fixed colour and marker (a neutral grey for a name not listed); a
+    run's label (``numpy (numpy_roll)``, :attr:`RunRecord.label`) takes its backend's."""
+    return BACKEND_STYLES.get(backend_of(backend), UNKNOWN_STYLE)
 
 
 def kernel_marker(kernel: str) -> str:

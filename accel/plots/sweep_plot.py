@@ -46,7 +46,7 @@ def series(
     for record in sorted(records, key=lambda r: r.size):
         value = _value(record, end_to_end, throughput)
         if value is not None:
-            found.setdefault(record.backend, []).append((record.size, value))
+            found.setdefault(record.label, []).append((record.size, value))
     return found
 
 
@@ -77,7 +77,7 @@ def intervals(
             if not work:
                 continue
             low, high = work.flops / high / 1e9, work.flops / low / 1e9
-        found.setdefault(record.backend, []).append((record.size, low, high))
+        found.setdefault(record.label, []).append((record.size, low, high))
     return found
 
 
@@ -93,7 +93,7 @@ def draw_sweep(
     lines = series(records, throughput=throughput)
     if not lines:
         raise UsageError("nothing to draw: no run of the sweep finished ok")
-    moved = {r.backend for r in records if r.ok and r.transfer is not None}
+    moved = {r.label for r in records if r.ok and r.transfer is not None}
     with_transfers = {
         b: points
         for b, points in series(records, end_to_end=True, throughput=throughput).items()

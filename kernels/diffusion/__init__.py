@@ -23,11 +23,11 @@ The check is twofold and independent of every implementation's stencil code:
 
 The NumPy lessons of the book are two implementations: ``numpy_inplace`` (buffers
 allocated once, every operation in place) serves the ``numpy`` backend, and the naive
-``np.roll`` version, ``numpy_roll``, is the named variant listed in :data:`VARIANTS`
-(tests run it; it has no backend of its own because both run on NumPy). On a GPU,
-``torch_impl`` launches every operation of every step from Python; ``torch_graph``
-(:data:`GPU_VARIANTS`) captures the steps once into a CUDA graph and replays it, so the
-two show launch overhead against compute.
+``np.roll`` version, ``numpy_roll``, is a named variant of ``numpy`` (:data:`VARIANTS`;
+``accel run diffusion --backend numpy --variant numpy_roll``). On a GPU, ``torch_impl``
+launches every operation of every step from Python; ``torch_graph``, a variant of
+``torch_cuda``, captures the steps once into a CUDA graph and replays it, so the two
+show launch overhead against compute.
 """
 
 from __future__ import annotations
@@ -60,12 +60,10 @@ EPS_PER_STEP = 16.0
 #: times log2 of the number of cells (the depth of the FFT).
 REFERENCE_EPS_PER_LEVEL = 4.0
 
-#: Named implementations that are not the module of any backend: the book's naive
-#: ``np.roll`` lesson beside the in-place one that serves ``numpy``.
-VARIANTS: dict[str, str] = {"numpy_roll": "numpy_roll"}
-#: Named variants that take the ``torch_cuda`` backend's data (CUDA tensors): every step
-#: in one CUDA graph, one launch per call, beside ``torch_impl``'s launch per operation.
-GPU_VARIANTS: dict[str, str] = {"torch_graph": "torch_graph"}
+#: Named variants (module -> the backend it runs on): the book's naive ``np.roll`` lesson
+#: beside the in-place module that serves ``numpy``; every step in one CUDA graph, one
+#: launch per call, beside ``torch_impl``'s launch per operation on ``torch_cuda``.
+VARIANTS: dict[str, str] = {"numpy_roll": "numpy", "torch_graph": "torch_cuda"}
 
 
 def make_inputs(
@@ -173,5 +171,6 @@ KERNEL = KernelSpec(
     work=work,
     memory_bytes=memory_bytes,
     implementations={**STANDARD_IMPLEMENTATIONS, "numpy": "numpy_inplace"},
+    variants=VARIANTS,
     package=__name__,
 )

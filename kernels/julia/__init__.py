@@ -37,10 +37,10 @@ DTYPE_ALIASES = {"float64": "complex128", "float32": "complex64"}
 # estimate the work of one call; an estimate, since the count depends on the grid.
 MEAN_ITERATIONS = BOOK_CHECKSUM / BOOK_WIDTH**2
 FLOPS_PER_ITERATION = 8  # z*z (3 mul, 2 add) + c (2) + |z|^2 < 4 on the same squares (1)
-#: Named implementations that are not the module of any backend: the book's ``abs(z) < 2``
-#: Numba loop and its whole-grid NumPy loop, beside the expanded ones that serve
-#: ``numba_cpu`` and ``numpy``.
-VARIANTS: dict[str, str] = {"numba_abs": "numba_abs", "numpy_whole_grid": "numpy_whole_grid"}
+#: Named variants (module -> the backend it runs on): the book's ``abs(z) < 2`` Numba loop
+#: and its whole-grid NumPy loop, beside the expanded ones that serve ``numba_cpu`` and
+#: ``numpy``.
+VARIANTS: dict[str, str] = {"numba_abs": "numba_cpu", "numpy_whole_grid": "numpy"}
 
 
 def _axis(start: float, step: float, count: int) -> list[float]:
@@ -178,5 +178,6 @@ KERNEL = KernelSpec(
     check=check,
     work=work,
     memory_bytes=memory_bytes,
+    variants=VARIANTS,
     package=__name__,
 )

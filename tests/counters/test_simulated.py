@@ -8,11 +8,8 @@ a streaming read of n float64 touches n/8 cache lines of 64 bytes.
 
 from __future__ import annotations
 
-import os
+import json
 import shutil
-import subprocess
-import sys
-import textwrap
 from pathlib import Path
 
 import pytest
@@ -195,50 +192,23 @@ def test_norm_past_l2_misses_one_l1_line_per_eight_float64(valgrind_here, backen
         assert any("-march=" in note for note in record.counters["notes"])
 
 
-def _snippet_counts(tmp_path: Path, body: str) -> dict[str, int]:
-    """Counts of the calls of ``f`` that ``body`` defines, run under the simulator's region."""
-    plan, why = plan_simulated(str(tmp_path), "numpy")
-    assert plan is not None, why
-    script = tmp_path / "snippet.py"
-    script.write_text(
-        textwrap.dedent(body)
-        + textwrap.dedent(
-            """
-            from accel.callgrind_region import simulated
-            f()
-            with simulated(f):
-                for _ in range(CALLS):
-                    f()
-            """
-        )
-    )
-    env = {**os.environ, **plan.environment(), "OPENBLAS_NUM_THREADS": "1"}
-    done = subprocess.run(
-        plan.wrap([sys.executable, str(script)]), env=env, capture_output=True, timeout=600
-    )
-    assert done.returncode == 0, plan.valgrind_said() + done.stderr.decode()[-2000:]
-    totals, dumps = timed_totals(plan.folder)
-    assert dumps == 1
-    return totals
-
-
 @pytest.mark.slow
-@pytest.mark.parametrize("side", [64, 256])
-def test_diffusion_np_roll_misses_more_per_step_than_in_place(valgrind_here, tmp_path, side):
-    steps, calls = 10, 2
+@pytest.mark.parametrize("preset", ["S", "M"])
+def test_diffusion_np_roll_misses_more_per_step_than_in_place(valgrind_here, accel_cli, preset):
+    """The book's lesson through ``accel counters --variant``: the np.roll variant beside
+    the in-place numpy, both counted by the simulator in one table."""
+    result = accel_cli(
+        "counters", "diffusion", "--backends", "numpy", "--variant", "numpy_roll",
+        "--preset", preset, "--counter-source", "simulated", "--threads", "1",
+        "--repeats", "3", "--no-store", "--json",
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    records = {r.variant: r for r in map(accel.RunRecord.from_dict, json.loads(result.stdout))}
+    assert set(records) == {"", "numpy_roll"}
     per_step = {}
-    for module in ("numpy_roll", "numpy_inplace"):
-        totals = _snippet_counts(
-            tmp_path / module,
-            f"""
-            from accel.kernels.diffusion import make_inputs, {module} as variant
-            CALLS = {calls}
-            inputs = make_inputs({side}, "float64", 0, steps={steps})
-            def f():
-                return variant.compute(**inputs)
-            """,
-        )
-        per_step[module] = (totals["D1mr"] + totals["D1mw"]) / (calls * steps)
+    for variant, record in records.items():
+        assert record.check["passed"] and record.counters["source"] == "simulated"
+        per_step[variant or "numpy_inplace"] = _l1d_misses(record) / record.params["steps"]
     # Four rolled copies and the temporaries of its arithmetic, against buffers reused.
     assert per_step["numpy_roll"] > 1.3 * per_step["numpy_inplace"], per_step
 

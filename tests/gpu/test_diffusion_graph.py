@@ -9,13 +9,13 @@ import pytest
 torch = pytest.importorskip("torch")
 
 from accel.kernels import get_kernel  # noqa: E402
-from accel.kernels.diffusion import GPU_VARIANTS, torch_graph, torch_impl  # noqa: E402
+from accel.kernels.diffusion import VARIANTS, torch_graph, torch_impl  # noqa: E402
 
 DIFFUSION = get_kernel("diffusion")
 
 
 def test_the_variant_is_named_beside_the_per_step_version():
-    assert GPU_VARIANTS == {"torch_graph": "torch_graph"}
+    assert VARIANTS["torch_graph"] == "torch_cuda"
     assert DIFFUSION.implementations["torch_cuda"] == "torch_impl"
 
 

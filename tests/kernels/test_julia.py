@@ -14,7 +14,7 @@ from accel.kernels.julia import BOOK_CHECKSUM, VARIANTS, _numba_escape
 JULIA = get_kernel("julia")
 PACKAGE = Path(JULIA.implementation_path("numpy")).parent
 #: Implementation modules that take NumPy arrays in this process, plus the named variant.
-IN_PROCESS = ["numpy_impl", "numba_cpu", "numba_parallel", *VARIANTS.values()]
+IN_PROCESS = ["numpy_impl", "numba_cpu", "numba_parallel", *VARIANTS]
 if find_compiler()[0] is not None:
     IN_PROCESS += ["c_native", "c_openmp"]
 
