@@ -26,8 +26,9 @@ allocated once, every operation in place) serves the ``numpy`` backend, and the 
 ``np.roll`` version, ``numpy_roll``, is a named variant of ``numpy`` (:data:`VARIANTS`;
 ``accel run diffusion --backend numpy --variant numpy_roll``). On a GPU, ``torch_impl``
 launches every operation of every step from Python; ``torch_graph``, a variant of
-``torch_cuda``, captures the steps once into a CUDA graph and replays it, so the two
-show launch overhead against compute.
+``torch_cuda``, captures the steps once into a CUDA graph and replays it, and
+``cupy_graph``, a variant of ``cupy``, does the same with ``cupy_impl``'s one launch per
+step, so each pair shows launch overhead against compute.
 """
 
 from __future__ import annotations
@@ -62,8 +63,13 @@ REFERENCE_EPS_PER_LEVEL = 4.0
 
 #: Named variants (module -> the backend it runs on): the book's naive ``np.roll`` lesson
 #: beside the in-place module that serves ``numpy``; every step in one CUDA graph, one
-#: launch per call, beside ``torch_impl``'s launch per operation on ``torch_cuda``.
-VARIANTS: dict[str, str] = {"numpy_roll": "numpy", "torch_graph": "torch_cuda"}
+#: launch per call, beside ``torch_impl``'s launch per operation on ``torch_cuda`` and
+#: ``cupy_impl``'s launch per step on ``cupy``.
+VARIANTS: dict[str, str] = {
+    "numpy_roll": "numpy",
+    "torch_graph": "torch_cuda",
+    "cupy_graph": "cupy",
+}
 
 
 def make_inputs(

@@ -28,13 +28,22 @@ def compute(grid: cupy.ndarray, steps: int, dt: float, D: float, buffers=None) -
     """The grid after ``steps`` steps, in one of ``buffers`` (two CuPy arrays shaped like
     the grid; new ones where not given). The input is never changed."""
     current, spare = buffers if buffers is not None else workspace(grid, steps, dt, D)["buffers"]
+    return launch_steps(grid, steps, dt * D, current, spare)
+
+
+def launch_steps(
+    grid: cupy.ndarray, steps: int, factor: float, current: cupy.ndarray, spare: cupy.ndarray
+) -> cupy.ndarray:
+    """Queue ``steps`` steps from ``grid`` on the current stream, alternating between
+    ``current`` and ``spare``; returns the one the last step writes (``cupy_graph``
+    captures exactly these launches)."""
     if steps == 0:
         current[...] = grid  # device to device
         return current
     kernel = cupy_function(SOURCE, KERNELS[grid.dtype])
     rows, cols = grid.shape
     blocks, threads = launch_config(grid.size, cupy_device_limits())
-    arguments = (np.int64(rows), np.int64(cols), grid.dtype.type(dt * D))
+    arguments = (np.int64(rows), np.int64(cols), grid.dtype.type(factor))
     kernel((blocks,), (threads,), (grid, current, *arguments))
     for _ in range(steps - 1):
         kernel((blocks,), (threads,), (current, spare, *arguments))

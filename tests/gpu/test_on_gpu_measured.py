@@ -117,3 +117,28 @@ def test_diffusion_in_one_cuda_graph_matches_the_per_step_version_on_the_gpu(pre
     stepped = torch_impl.compute(grid, *arguments).cpu().numpy()
     assert (graphed == stepped).all()
     assert diffusion.check(graphed, inputs).passed
+
+
+@pytest.mark.gpu
+@pytest.mark.parametrize("preset", ["S", "book"])
+def test_diffusion_in_one_cupy_graph_matches_the_per_step_version_on_the_gpu(preset):
+    from accel.backends import get_backend
+
+    here = get_backend("cupy").available()
+    if not here:
+        pytest.skip(here.reason)
+    import cupy
+    from accel.kernels import get_kernel
+    from accel.kernels.diffusion import cupy_graph, cupy_impl
+
+    diffusion = get_kernel("diffusion")
+    chosen = diffusion.presets[preset]
+    inputs = diffusion.make_inputs(chosen.size, **chosen.params)
+    grid = cupy.asarray(inputs["grid"])
+    arguments = (inputs["steps"], inputs["dt"], inputs["D"])
+    captured = cupy_graph.workspace(grid, *arguments)["captured"]
+    for _ in range(2):  # each call launches the graph captured once
+        graphed = cupy.asnumpy(cupy_graph.compute(grid, *arguments, captured=captured))
+    stepped = cupy.asnumpy(cupy_impl.compute(grid, *arguments))
+    assert (graphed == stepped).all()
+    assert diffusion.check(graphed, inputs).passed

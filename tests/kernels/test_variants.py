@@ -23,7 +23,7 @@ from accel.tables import compare_rows
 DIFFUSION = get_kernel("diffusion")
 #: Each variant's backend, as the kernels' modules document it (their docstrings).
 DOCUMENTED = {
-    "diffusion": {"numpy_roll": "numpy", "torch_graph": "torch_cuda"},
+    "diffusion": {"numpy_roll": "numpy", "torch_graph": "torch_cuda", "cupy_graph": "cupy"},
     "julia": {"numba_abs": "numba_cpu", "numpy_whole_grid": "numpy"},
 }
 
@@ -56,7 +56,7 @@ def test_a_variant_swaps_only_the_module_of_its_backend():
     ("kernel", "backend", "variant", "message"),
     [
         ("diffusion", "numpy", "bogus", "unknown variant of diffusion 'bogus'; choose one of: "
-         "numpy_roll (numpy), torch_graph (torch_cuda)"),
+         "numpy_roll (numpy), torch_graph (torch_cuda), cupy_graph (cupy)"),
         ("diffusion", "torch_cpu", "numpy_roll", "variant 'numpy_roll' of diffusion runs on "
          "numpy, not on torch_cpu"),
         ("norm", "numpy", "numpy_roll", "norm has no named variants"),
