@@ -1,6 +1,7 @@
 """``accel selftest --gpu``: every GPU backend on every kernel it implements, checked.
 
-The command to run on a new GPU machine: each (kernel, backend) pair runs in each of
+The command to run on a new GPU machine: each (kernel, backend) pair, and each named
+variant of the pair (diffusion's ``torch_graph`` on ``torch_cuda``), runs in each of
 the kernel's dtypes at a small size in a fresh worker, exactly as ``accel run`` would,
 and its output is checked on the CPU by the kernel's own check (against its reference
 or closed form: exactly, or within the kernel's stated tolerance for single precision).
@@ -55,7 +56,8 @@ def gpu_backend_names() -> list[str]:
 def selftest_jobs(
     backends: list[str], kernels: list[KernelSpec], size: int | None, preset: str, timeout: float
 ) -> list[tuple[str, str, dict]]:
-    """Each kernel in each of its dtypes on each backend that implements it."""
+    """Each kernel in each of its dtypes on each backend that implements it, and each of
+    the backend's named variants of the kernel."""
     options = {
         "size": size,
         "preset": None if size else preset,
@@ -63,10 +65,11 @@ def selftest_jobs(
         "timeout": timeout,
     }
     return [
-        (kernel.name, backend, {**options, "dtype": dtype})
+        (kernel.name, backend, {**options, "dtype": dtype, "variant": variant})
         for kernel in kernels
         for backend in backends
         if backend in kernel.implementations
+        for variant in ["", *(v for v, on in kernel.variants.items() if on == backend)]
         for dtype in kernel.dtypes
     ]
 
@@ -216,9 +219,7 @@ def _print_report(
         detail = r.check["detail"] if r.check else r.reason
         if r.check and not p.passed and r.reason:
             detail = r.reason
-        rows.append(
-            [p.kernel, p.backend, f"{r.size}", r.dtype, result, seconds(r.median_s), detail]
-        )
+        rows.append([p.kernel, r.label, f"{r.size}", r.dtype, result, seconds(r.median_s), detail])
     if rows:
         show(["kernel", "backend", "size", "dtype", "result", "kernel time", "check"], rows)
     unavailable = {p.backend: p.record.reason for p in pairings if p.record.status == "unavailable"}

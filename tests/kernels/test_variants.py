@@ -171,3 +171,20 @@ def test_torch_graph_says_it_cannot_run_without_a_gpu_and_why(accel_cli):
     else:
         assert record.status == "unavailable" and record.reason == here.reason
         assert result.returncode == 0 and record.samples_s == []
+
+
+def test_selftest_checks_each_variant_on_its_backend_in_every_dtype():
+    from accel.cli.selftest_cmd import selftest_jobs
+
+    jobs = selftest_jobs(["numpy", "torch_cuda"], [DIFFUSION], None, "S", 60.0)
+    tried = {(backend, options["variant"], options["dtype"]) for _, backend, options in jobs}
+    assert tried == {
+        (backend, variant, dtype)
+        for backend, variant in [
+            ("numpy", ""),
+            ("numpy", "numpy_roll"),
+            ("torch_cuda", ""),
+            ("torch_cuda", "torch_graph"),
+        ]
+        for dtype in ("float64", "float32")
+    }
