@@ -86,8 +86,8 @@ class RunRequest:
     #: A named variant of the backend's implementation ('': the backend's own).
     variant: str | None = option(
         help="a named variant of the backend's implementation, such as diffusion's "
-        "numpy_roll on numpy (see 'accel kernels'); compare, sweep and counters measure "
-        "it beside its backend's own",
+        "numpy_roll on numpy (see 'accel kernels'); compare, sweep and counters take "
+        "several, comma-separated, and measure each beside its backend's own",
         worker=True,
         record=True,
     )
@@ -430,26 +430,48 @@ def jobs_for(
 ) -> list[Job]:
     """What :func:`requests_for` builds, before it is checked: for a machine that checks
     them itself (a fleet machine builds its own requests, :mod:`accel.fleet`). A
-    ``variant`` in ``options`` is measured beside its backend's own implementation."""
+    ``variant`` in ``options`` (a name, several separated by commas, or a list) is
+    measured beside its backend's own implementation."""
     names = list(BACKEND_NAMES) if backends is None else list(backends)
     if not names:
         raise UsageError("backends must name at least one backend (see 'accel backends')")
-    variant = options.pop("variant", None)
-    beside = variant_backend(resolve_kernel(kernel), variant) if variant else None
-    if beside is not None and beside not in names:
-        raise UsageError(
-            f"variant {variant!r} runs on {beside}, which is not among the backends "
-            f"({', '.join(names)}): add it to them"
-        )
+    beside = _variants_beside(kernel, names, options.pop("variant", None))
     jobs = []
     for size in sizes:
         at_size = options if size is None else {**options, "size": size}
         for name in names:
             own = per_backend(name) if per_backend is not None else {}
             jobs.append((kernel, name, {**at_size, **own}))
-            if name == beside:  # the variant beside its backend's own implementation
+            for variant in beside.get(name, []):  # beside its backend's own implementation
                 jobs.append((kernel, name, {**at_size, **own, "variant": variant}))
     return jobs
+
+
+def _variants_beside(
+    kernel: str | KernelSpec, backends: list[str], named: str | Sequence[str] | None
+) -> dict[str, list[str]]:
+    """Backend -> the variants named to run beside it; UsageError for a variant that is
+    unknown or whose backend is not among ``backends``."""
+    if isinstance(named, str):
+        named = [item.strip() for item in named.split(",")]
+    if named is not None and not (
+        isinstance(named, (list, tuple)) and all(isinstance(v, str) for v in named)
+    ):
+        raise UsageError(f"variant must be a name (text) or a list of names, got {named!r:.60}")
+    wanted = [item for item in dict.fromkeys(named or ()) if item]
+    if not wanted:
+        return {}
+    spec = resolve_kernel(kernel)
+    beside: dict[str, list[str]] = {}
+    for variant in wanted:
+        backend = variant_backend(spec, variant)
+        if backend not in backends:
+            raise UsageError(
+                f"variant {variant!r} runs on {backend}, which is not among the backends "
+                f"({', '.join(backends)}): add it to them"
+            )
+        beside.setdefault(backend, []).append(variant)
+    return beside
 
 
 def requests_for(

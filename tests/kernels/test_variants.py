@@ -82,6 +82,15 @@ def test_compare_measures_a_variant_beside_its_backends_own():
     ]
     with pytest.raises(accel.UsageError, match="runs on numpy, which is not among the backends"):
         jobs_for("diffusion", ["numba_cpu"], variant="numpy_roll")
+    several = jobs_for("diffusion", ["torch_cuda", "numpy"], variant="numpy_roll, torch_graph")
+    assert [(b, o.get("variant")) for _, b, o in several] == [
+        ("torch_cuda", None),
+        ("torch_cuda", "torch_graph"),
+        ("numpy", None),
+        ("numpy", "numpy_roll"),
+    ]
+    with pytest.raises(accel.UsageError, match="variant must be a name"):
+        jobs_for("diffusion", ["numpy"], variant=3)
 
 
 def test_a_variants_runs_never_stand_for_the_backends_own_nor_the_reverse(tmp_path):
