@@ -5,16 +5,19 @@ one JSON command per line on stdin and answers one JSON line on the protocol str
 (the original stdout; anything the kernel prints goes to stderr instead). Arrays
 travel through a file in shared memory as raw bytes, never as text.
 
-What the kernel is handed is built with whole-buffer operations. Each innermost row of
-a real array is read with one ``readinto`` into a reused ``array.array`` and turned into
-a list with ``list(array)``, which PyPy does in one pass (1.6-2.8 GB/s; ``tolist()`` and
-element loops run 0.2-0.5 GB/s). Lists, not the arrays themselves: the book's loops run
-on them at full speed, where ``for x in v`` over an ``array`` runs 11x slower in PyPy
-(norm of 1e6: 0.6 ms on a list, 6.8-8.3 ms on an array). Complex rows are not boxed
-into a million ``complex`` objects (33-38 ms of CPU for julia's 16 MB, 0.47 GB/s):
+What the kernel is handed is built with whole-buffer operations: each innermost row of
+a real array is an ``array.array`` of its own, filled by one ``readinto`` (a copy from
+the page cache), never element by element. The kernels' loops run on arrays as fast as
+on lists in PyPy (PyPy 7.3.11, CPU time, best 3 of 8 calls: norm of 1e6 floats 0.6 ms on
+either; matmul at n = 200 13 ms on rows of arrays, 22 ms on lists; primes alike), and
+building them costs 5.5-6 ms of CPU for 8.4 MB where lists cost 10 ms. A kernel that builds new
+rows should build them of its input's kind (``row[:]``, as diffusion does): a loop that
+sees both lists and arrays is traced twice and ran 43% slower. Complex rows are not
+boxed into a million ``complex`` objects (33-38 ms of CPU for julia's 16 MB, 0.47 GB/s):
 each row is read into its own ``array`` and handed over as :class:`ComplexPoints`, a
 sequence that builds each ``complex`` when the kernel reads it (10.5 ms, 1.5 GB/s), and
-the book's julia loop runs on it unchanged and no slower.
+the book's julia loop runs on it unchanged and no slower. A result's rows that already
+are arrays of the right type are written as they are; lists are converted whole.
 
 Commands: ``load`` (path of the implementation file), ``inputs`` (file and layout),
 ``call`` (count: run and time the kernel that many times; with ``simulate``, valgrind's
@@ -23,6 +26,7 @@ last result there), ``exit``.
 """
 
 import contextlib
+import errno
 import functools
 import importlib.util
 import json
@@ -104,8 +108,8 @@ def _new_array(typecode, count):
 
 
 def _read_rows(handle, item):
-    """An array input's innermost rows: lists of numbers read through one reused buffer,
-    or, if complex, ``ComplexPoints`` over an ``array`` read for each row."""
+    """An array input's innermost rows: an ``array`` each, filled by one read, or, if
+    complex, ``ComplexPoints`` over such an array."""
     shape = item["shape"]
     width = shape[-1] if shape else 1
     count = 1
@@ -113,23 +117,18 @@ def _read_rows(handle, item):
         count *= length
     typecode = _native(item["typecode"])
     handle.seek(item["offset"])
+    parts = 2 * width if item.get("complex") else width
     rows = []
-    if item.get("complex"):
-        for _ in range(count):
-            row = _new_array(typecode, 2 * width)
-            _fill(handle, row)
-            rows.append(ComplexPoints(row))
-        return rows
-    buffer = _new_array(typecode, width)
     for _ in range(count):
-        _fill(handle, buffer)
-        rows.append(list(buffer))
-    return rows
+        row = _new_array(typecode, parts)
+        _fill(handle, row)
+        rows.append(row)
+    return [ComplexPoints(row) for row in rows] if item.get("complex") else rows
 
 
 def _decode(item, handle):
     """One input: a scalar from JSON, or an array from its bytes in the file ``handle``:
-    (nested) lists of numbers, with ``ComplexPoints`` rows if complex."""
+    (nested) lists of ``array`` rows, ``ComplexPoints`` rows if complex."""
     if item["kind"] == "scalar":
         value = item["value"]
         return complex(value[0], value[1]) if item.get("complex") else value
@@ -166,8 +165,56 @@ def _rows(value, shape):
     return rows
 
 
+class _RawWrite:
+    """``write(2)`` from libc called on an array's own memory, through the cffi backend
+    built into PyPy: no copy. PyPy's own ``write`` of an array copies it into fresh
+    memory first, 2100 page faults for 8.4 MB: the rows of a 1024 x 1024 grid took 7.2-8
+    ms of CPU that way and 3.6-3.9 ms this way (PyPy 7.3.11, 3 fresh processes each)."""
+
+    def __init__(self, cffi):
+        self.cffi = cffi
+        ssize_t, size_t = cffi.new_primitive_type("ssize_t"), cffi.new_primitive_type("size_t")
+        pointer = cffi.new_pointer_type(cffi.new_void_type())
+        signature = cffi.new_function_type(
+            (cffi.new_primitive_type("int"), pointer, size_t), ssize_t
+        )
+        self.write = cffi.load_library(None).load_function(signature, "write")
+        self.chars = cffi.new_array_type(
+            cffi.new_pointer_type(cffi.new_primitive_type("char")), None
+        )
+
+    def write_all(self, fd, data):
+        """Write the array ``data`` whole to the file descriptor ``fd``."""
+        start, nbytes, done = self.cffi.from_buffer(self.chars, data), len(data) * data.itemsize, 0
+        while done < nbytes:
+            written = self.write(fd, start + done, nbytes - done)
+            if written < 0:
+                code = self.cffi.get_errno()
+                if code != errno.EINTR:
+                    raise OSError(code, os.strerror(code))
+            else:
+                done += written
+
+
+def _raw_write():
+    """A :class:`_RawWrite`, or None where there is no cffi backend (CPython without cffi)."""
+    try:
+        import _cffi_backend
+
+        return _RawWrite(_cffi_backend)
+    except (ImportError, OSError, AttributeError, KeyError):
+        return None
+
+
+_RAW = _raw_write()
+
+
 def _write_all(handle, data):
-    """Write an array whole to an unbuffered file (one call; a short write is finished)."""
+    """Write an array whole to an unbuffered file (without a copy where PyPy's cffi backend
+    is at hand; else one call, a short write finished)."""
+    if _RAW is not None:
+        _RAW.write_all(handle.fileno(), data)
+        return
     written = handle.write(data) or 0
     if written < len(data) * data.itemsize:
         rest = data.tobytes()[written:]
@@ -176,11 +223,14 @@ def _write_all(handle, data):
 
 
 def _write_rows(handle, rows, typecode):
-    """Write the rows back to back as ``typecode``, each converted whole (PyPy does that
-    in one pass for an int or float list); TypeError if an element does not fit."""
+    """Write the rows back to back as ``typecode``: an ``array`` of that type as it is,
+    anything else converted whole (PyPy does that in one pass for an int or float list);
+    TypeError if an element does not fit."""
     native = _native(typecode)
     for row in rows:
-        _write_all(handle, array(native, row))
+        if not (isinstance(row, array) and row.typecode == native):
+            row = array(native, row)
+        _write_all(handle, row)
 
 
 def _write_complex_rows(handle, rows):

@@ -1,11 +1,11 @@
 """Shipping to and from the PyPy process: bytes per second of each direction, and why not more.
 
 The ``pypy`` backend's run record times the shipping of the inputs (``h2d``: written
-to a file in shared memory, read by PyPy into its lists) and of the result (``d2h``:
-PyPy writes its lists to a file, NumPy reads it) and counts their bytes. A miss is set
+to a file in shared memory, read by PyPy into arrays) and of the result (``d2h``:
+PyPy writes its rows to a file, NumPy reads it) and counts their bytes. A miss is set
 against its legs, each measured alone in the same run on the same bytes: CPython
-writing the file, PyPy turning it into lists (the server's own code, the first time
-in a fresh process as a run does), PyPy writing lists back, NumPy mapping the file.
+writing the file, PyPy reading it into arrays (the server's own code, the first time
+in a fresh process as a run does), PyPy writing rows back, NumPy mapping the file.
 For complex inputs, the cost per element is set against that of float64 elements.
 """
 
@@ -68,8 +68,8 @@ class Legs:
 
     nbytes: int
     write_s: float  # CPython writes the inputs to a new shared-memory file
-    decode_s: float  # PyPy reads them into lists
-    encode_s: float  # PyPy writes its lists to a new file
+    decode_s: float  # PyPy reads them into arrays
+    encode_s: float  # PyPy writes its rows to a new file
     read_s: float  # NumPy maps that file (copy-on-write), as the backend does
     decode_best_s: float
     encode_best_s: float
@@ -81,10 +81,10 @@ class Legs:
         """The legs of one direction against the ``shipped_s`` seconds the run took."""
         size = f"{self.nbytes / 1e6:.1f} MB"
         if direction == "h2d":
-            first, second = f"CPython writes the {size}", "PyPy turns them into lists"
+            first, second = f"CPython writes the {size}", "PyPy reads them into arrays"
             first_s, second_s = self.write_s, self.decode_s
         else:
-            first, second = f"PyPy writes its lists of {size}", "NumPy maps them"
+            first, second = f"PyPy writes its rows of {size}", "NumPy maps them"
             first_s, second_s = self.encode_s, self.read_s
         text = (
             f"alone, {first} at {self.gbs(first_s):.2f} GB/s and {second} at "

@@ -50,12 +50,12 @@ def test_decoding_gives_the_nested_sequences_numpy_would(name, tmp_path):
     with open(path, "rb", buffering=0) as handle:
         decoded = server._decode(_item(array, len(padding)), handle)
     assert _lists(decoded) == array.tolist()
-    # real rows are lists; complex rows hand out Python complex numbers as they are read
+    # real rows are arrays read whole; complex rows hand out Python complex numbers as read
     rows = decoded if array.ndim == 1 else decoded[-1] if array.ndim == 2 else decoded[-1][-1]
     if array.dtype.kind == "c":
         assert isinstance(rows, server.ComplexPoints) and all(type(z) is complex for z in rows)
     else:
-        assert isinstance(rows, list)
+        assert isinstance(rows, std_array.array) and rows.itemsize == array.itemsize
 
 
 def test_complex_points_behave_as_the_list_of_complex_numbers_they_stand_for():
@@ -106,6 +106,10 @@ def test_short_reads_are_finished_and_a_truncated_file_is_an_error(tmp_path):
         ([1, 2j, 3.5], np.complex128),
         ([[1j, 2], [3, 4.0]], np.complex128),
         ((7, 8), np.int64),
+        ([std_array.array("d", [0.5, -2.0]), std_array.array("d", [1e300, 3.0])], np.float64),
+        ([std_array.array("q", [2**62, -1])], np.int64),
+        (std_array.array("f", [0.25, 1.5]), np.float64),
+        ([std_array.array("d", [1.0]), [2]], np.float64),
     ],
 )
 def test_encoding_writes_the_narrowest_of_int64_float64_complex128(value, dtype, tmp_path):

@@ -1,5 +1,6 @@
 """The diffusion kernel: its closed-form check, every implementation, and mutants it must catch."""
 
+import array
 import importlib
 import math
 import tracemalloc
@@ -108,6 +109,16 @@ def test_pure_python_is_the_numpy_roll_computation_on_lists():
     assert isinstance(lists, list) and isinstance(lists[0], list)
     np.testing.assert_allclose(np.array(lists), rolled, rtol=0, atol=1e-15)
     assert DIFFUSION.check(lists, inputs).passed
+
+
+def test_pure_python_on_array_rows_as_pypy_hands_them_keeps_arrays_and_every_bit():
+    inputs = _random_inputs(9, "float64", steps=5)
+    compute = DIFFUSION.implementation("python").compute
+    lists = compute(**{**inputs, "grid": inputs["grid"].tolist()})
+    rows = compute(**{**inputs, "grid": [array.array("d", row) for row in inputs["grid"]]})
+    # every step's new rows are of the input's kind: PyPy's loop then sees one kind only
+    assert all(isinstance(row, array.array) and row.typecode == "d" for row in rows)
+    assert [row.tolist() for row in rows] == lists
 
 
 def test_c_agrees_with_numba_bit_for_bit():
