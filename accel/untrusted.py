@@ -130,6 +130,8 @@ def check_record(record: RunRecord) -> None:
     """
     for name in ("kernel", "backend", "dtype"):
         check_name(getattr(record, name), name)
+    if record.variant != "":  # '' is the backend's own implementation
+        check_name(record.variant, "variant")
     check_name(record.machine, "machine", MACHINE)
     if isinstance(record.size, bool) or not isinstance(record.size, int) or record.size < 1:
         raise ValueError(f"size must be a positive whole number, got {record.size!r:.40}")

@@ -146,10 +146,11 @@ TRAVERSAL = "../../../../tmp/x/evil"
         _export(_record(kernel=TRAVERSAL)),
         _export(_record(backend="../evil")),
         _export(_record(dtype="a/b")),
+        _export(_record(variant="../evil")),
         _export(_record(machine="../m")),
         {**_export(), "machines": [{"fingerprint": "../m", "report": {}, "first_seen": "x"}]},
     ],
-    ids=["kernel", "backend", "dtype", "record machine", "machine fingerprint"],
+    ids=["kernel", "backend", "dtype", "variant", "record machine", "machine fingerprint"],
 )
 @pytest.mark.slow
 def test_an_export_with_a_path_in_a_name_is_refused_whole(tmp_path, filled, document, digest):
