@@ -25,13 +25,15 @@ it runs. A GPU backend's counts are its host side only.
     {"source": "simulated", "label": "simulated (valgrind 3.19, D1 48 KiB 12-way, ...)",
      "scope": "...", "repeats": 3, "notes": [...], "seconds": 4.2,
      "events": {"instructions": ..., "L1-dcache-loads": ..., "cache-misses": ...},
-     "ipc": None, "miss_ratio": ..., "l1d_miss_ratio": ..., "l1i_miss_ratio": ...}
+     "ipc": None, "miss_ratio": ..., "l1d_miss_ratio": ..., "l1i_miss_ratio": ...,
+     "phases_s": {"setup": ..., "first_call": ..., "region": ..., "outside": ..., ...}}
 """
 
 from __future__ import annotations
 
 import functools
 import glob
+import hashlib
 import json
 import os
 import sys
@@ -39,7 +41,13 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from .callgrind_region import DUMP_NAME, SERVER_PREFIX_ENV, SHIM_ENV
+from .callgrind_region import (
+    DUMP_NAME,
+    NUMBA_CACHE_ENV,
+    SERVER_PREFIX_ENV,
+    SHIM_ENV,
+    SIMULATED_PHASE,
+)
 from .hardware.valgrind import Simulator
 
 #: Timed calls in the simulated run: the counts are deterministic, a few calls suffice,
@@ -165,6 +173,16 @@ def summarise(
     }
 
 
+def simulated_phases(phases: Mapping[str, float], seconds: float) -> dict[str, float]:
+    """Where the simulated run's ``seconds`` went: its worker's phases, the counted region
+    (warm-up and timed calls, under the simulator) and the rest, ``outside`` (valgrind's and
+    the interpreter's start-up, imports and exit, uninstrumented)."""
+    split = {name: value for name, value in phases.items() if name != "timed"}
+    region = split.pop(SIMULATED_PHASE, 0.0)
+    worker = sum(split.values())
+    return {**split, "region": region, "outside": max(0.0, seconds - region - worker)}
+
+
 class SimulatedPlan:
     """The runner's side of a simulated count: the command, its environment, its counts."""
 
@@ -177,6 +195,8 @@ class SimulatedPlan:
         self.folder = os.path.join(folder, "callgrind")
         os.makedirs(self.folder, exist_ok=True)
         self.backend = backend
+        #: A Numba backend's cache folder (see :meth:`needs_native_pass`), else None.
+        self.numba_cache: str | None = None
 
     def valgrind(self, *extra: str) -> list[str]:
         """The valgrind command: callgrind, this machine's caches, simulation off at start."""
@@ -209,7 +229,25 @@ class SimulatedPlan:
         }
         if self.backend == "pypy":  # the kernel runs in PyPy's server, a JIT writing code
             environment[SERVER_PREFIX_ENV] = json.dumps(self.valgrind("--smc-check=all"))
+        if self.numba_cache:
+            environment.update(numba_environment(self.numba_cache, march))
         return environment
+
+    def needs_native_pass(self, spec: Mapping[str, Any]) -> bool:
+        """Whether a native pass must first compile ``spec``'s kernel into the Numba cache
+        the pass under valgrind loads (a Numba backend whose cache is not filled yet)."""
+        if self.backend not in NUMBA_BACKENDS:
+            return False
+        folder = numba_cache_folder(spec)
+        if folder is None:
+            return False
+        self.numba_cache = str(folder)
+        return not (folder / FILLED).exists()
+
+    def native_pass_done(self, status: str) -> None:
+        """Remember that the native pass filled the cache (it is not needed again)."""
+        if self.numba_cache and status == "ok":
+            Path(self.numba_cache, FILLED).touch()
 
     def worker_outcome(self, returncode: int | None, stderr: str) -> tuple[int | None, str]:
         return returncode, stderr
@@ -251,9 +289,14 @@ class SimulatedPlan:
             notes.append("host side only: valgrind sees no GPU work")
         if self.backend in ("c_native", "c_openmp") and simulator_march():
             notes.append(f"C built with -march={simulator_march()} for valgrind (no AVX-512)")
+        if self.numba_cache and simulator_march():
+            notes.append(
+                f"Numba compiled for {simulator_march()} for valgrind (no AVX-512), "
+                "natively and kept in a cache valgrind's pass loads"
+            )
         return notes
 
-    def fill(self, record: Any, simulated: Any, seconds: float) -> None:
+    def fill(self, record: Any, simulated: Any, seconds: float, native_s: float = 0.0) -> None:
         """Put the simulated run's counts into the first run's ``record`` (or say why none)."""
         from .backends import get_backend
 
@@ -275,7 +318,54 @@ class SimulatedPlan:
         device = get_backend(self.backend).device
         notes = self.notes(record.threads, device)
         record.counters = summarise(totals, repeats, self.simulator.label, notes, seconds)
+        record.counters["phases_s"] = simulated_phases(simulated.phases_s, seconds - native_s)
+        if native_s:
+            record.counters["phases_s"]["native_pass"] = native_s
         record.counters_reason = ""
+
+
+NUMBA_BACKENDS = frozenset({"numba_cpu", "numba_parallel"})
+#: The file that says a Numba cache folder was filled by a native pass.
+FILLED = "filled-natively"
+
+
+def numba_cache_folder(spec: Mapping[str, Any]) -> Path | None:
+    """Where a simulated run keeps ``spec``'s Numba-compiled kernel, or None (no such kernel).
+
+    ``$ACCEL_HOME/numba-valgrind/KEY``: KEY hashes the sources of the kernel's package and
+    of the kernels' shared modules, Numba's version, the CPU compiled for, the backend, the
+    dtype and the parameters. Numba's own cache checks only the decorated function's file,
+    not the files of the functions it calls; any edit of a kernel's sources gives a new key.
+    """
+    from importlib.metadata import PackageNotFoundError, version
+
+    from .kernels import get_kernel
+    from .kernels._home import accel_home
+
+    try:
+        package = Path(get_kernel(spec["kernel"]).implementation_path(spec["backend"])).parent
+        numba_version = version("numba")
+    except (LookupError, KeyError, PackageNotFoundError):
+        return None
+    digest = hashlib.sha256()
+    for path in [*sorted(package.glob("*.py")), *sorted(package.parent.glob("*.py"))]:
+        digest.update(path.name.encode() + b"\0" + path.read_bytes())
+    keys = [numba_version, simulator_march(), spec["backend"], spec["dtype"], spec["params"]]
+    digest.update(json.dumps(keys, sort_keys=True, default=str).encode())
+    folder = accel_home() / "numba-valgrind" / digest.hexdigest()[:20]
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
+def numba_environment(folder: str, march: str | None) -> dict[str, str]:
+    """Numba's settings for both passes of a simulated run: every kernel cached in
+    ``folder`` (see :mod:`accel.backends.numba_cpu`), compiled for the CPU valgrind
+    executes (``march``, the C kernels' level; no AVX-512), so both passes key the cache
+    alike: Numba's cache index holds the CPU name and features."""
+    environment = {NUMBA_CACHE_ENV: "1", "NUMBA_CACHE_DIR": folder}
+    if march:
+        environment.update(NUMBA_CPU_NAME=march, NUMBA_CPU_FEATURES="")
+    return environment
 
 
 PARALLEL_BACKENDS = frozenset({"numba_parallel", "c_openmp", "torch_cpu", "numpy"})

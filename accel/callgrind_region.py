@@ -31,6 +31,11 @@ SHIM_ENV = "ACCEL_CALLGRIND_SHIM"
 SERVER_PREFIX_ENV = "ACCEL_CALLGRIND_SERVER"
 #: The dump's trigger name: the runner reads the dump files that carry it.
 DUMP_NAME = "timed"
+#: Set in a simulated run of a Numba backend: every ``@njit`` keeps its machine code in
+#: ``NUMBA_CACHE_DIR``, so a native pass compiles it and the pass under valgrind loads it.
+NUMBA_CACHE_ENV = "ACCEL_NUMBA_CACHE"
+#: The simulated run's phase (``phases_s``) that holds its region: warm-up call and timed calls.
+SIMULATED_PHASE = "simulated_region"
 
 
 def active(environ=os.environ):

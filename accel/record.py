@@ -170,7 +170,7 @@ class EventFigures(Part):
 class Counters(Part):
     """Counts over the timed repetitions, from perf (:func:`accel.counters.summarise`) or
     valgrind's cache simulator (:func:`accel.cachesim.summarise`, with its ``notes``, the
-    ``seconds`` the simulated run took and the L1 miss ratios)."""
+    ``seconds`` the simulated run took, split in ``phases_s``, and the L1 miss ratios)."""
 
     source: str = "perf"
     label: str = ""
@@ -183,6 +183,8 @@ class Counters(Part):
     l1i_miss_ratio: float | None = None
     notes: list[str] = field(default_factory=list)
     seconds: float | None = None
+    #: Simulated only: where ``seconds`` went (:func:`accel.cachesim.simulated_phases`).
+    phases_s: dict[str, float] = field(default_factory=dict)
 
 
 @dataclass(eq=False)

@@ -178,6 +178,8 @@ def _check_counters(counters: Counters | None) -> None:
     for field in ("ipc", "miss_ratio", "l1d_miss_ratio", "l1i_miss_ratio"):
         number(counters[field], f"counters.{field}", finite=True)
     seconds(counters.seconds, "counters.seconds", optional=True)
+    for phase, value in counters.phases_s.items():
+        seconds(value, f"counters.phases_s.{phase}")
 
 
 def _check_process(process: ProcessFigures | None) -> None:

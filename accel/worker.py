@@ -20,6 +20,8 @@ from datetime import datetime, timezone
 from typing import Any
 
 from . import watchdog
+from .callgrind_region import SIMULATED_PHASE
+from .callgrind_region import active as simulating
 from .counters import counting
 from .disturbance import watched
 from .process_stats import measured_region
@@ -91,6 +93,7 @@ def execute(spec: dict[str, Any]) -> RunRecord:
         warm, output = phases.run("warmup", backend.time_calls, call, record.warmups)
         repeats = policy.count(warm[-1] if warm else record.first_call_s)
         gpu_before = _gpu_state(backend)
+        region_started = time.perf_counter()
         # Counters (under perf, or valgrind's cache simulator in a run of its own) and
         # process figures cover these calls and nothing else.
         with (
@@ -100,6 +103,8 @@ def execute(spec: dict[str, Any]) -> RunRecord:
             backend.simulated_region(call),
         ):
             record.samples_s, output = phases.run("timed", backend.time_calls, call, repeats)
+        if simulating():  # the simulated region's wall time (its warm-up call too)
+            phases.times[SIMULATED_PHASE] = time.perf_counter() - region_started
         record.process, record.counters_reason = usage.figures, counted.problem
         gpu_after = _gpu_state(backend)
         if gpu_before is not None or gpu_after is not None:

@@ -279,3 +279,28 @@ def test_accel_counters_uses_the_simulator_where_perf_cannot_count(valgrind_here
     assert f"counts from {valgrind_here.label}" in lines
     header = lines[1].split()
     assert "L1-dcache-load-misses/call" in header and "cycles/call" not in header
+
+
+@pytest.mark.slow
+def test_numba_under_valgrind_loads_the_code_a_native_pass_compiled(
+    valgrind_here, tmp_path, monkeypatch
+):
+    monkeypatch.setenv("ACCEL_HOME", str(tmp_path))
+    first = _simulated("norm", "numba_cpu", preset="S", threads=1)
+    assert "native_pass" in first.counters["phases_s"]  # compiled natively first
+    (folder,) = (tmp_path / "numba-valgrind").iterdir()
+    written = {path.name: path.stat().st_mtime_ns for path in folder.rglob("*") if path.is_file()}
+    # One compiled overload: had the pass under valgrind missed the cache (another CPU in
+    # Numba's key), it would have compiled and saved a second one.
+    assert len([name for name in written if name.endswith(".nbc")]) == 1, written
+    again = _simulated("norm", "numba_cpu", preset="S", threads=1)
+    assert "native_pass" not in again.counters["phases_s"]  # the cache was filled
+    assert {
+        path.name: path.stat().st_mtime_ns for path in folder.rglob("*") if path.is_file()
+    } == written  # loaded, nothing compiled or saved again
+    for record in (first, again):
+        # The kernel itself, not an interpreted stand-in: one L1 miss per 64-byte line.
+        assert _l1d_misses(record) == pytest.approx(record.size / 8, rel=0.1)
+        assert any("Numba compiled for" in note for note in record.counters["notes"])
+        phases = record.counters["phases_s"]  # where the simulated run's time went
+        assert 0 < phases["region"] < record.counters["seconds"] and phases["outside"] > 0
