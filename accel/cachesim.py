@@ -333,9 +333,10 @@ def numba_cache_folder(spec: Mapping[str, Any]) -> Path | None:
     """Where a simulated run keeps ``spec``'s Numba-compiled kernel, or None (no such kernel).
 
     ``$ACCEL_HOME/numba-valgrind/KEY``: KEY hashes the sources of the kernel's package and
-    of the kernels' shared modules, Numba's version, the CPU compiled for, the backend, the
-    dtype and the parameters. Numba's own cache checks only the decorated function's file,
-    not the files of the functions it calls; any edit of a kernel's sources gives a new key.
+    of the kernels' shared modules, Numba's version, the CPU compiled for, the backend, its
+    variant, the dtype and the parameters. Numba's own cache checks only the decorated
+    function's file, not the files of the functions it calls; any edit of a kernel's
+    sources gives a new key.
     """
     from importlib.metadata import PackageNotFoundError, version
 
@@ -350,7 +351,8 @@ def numba_cache_folder(spec: Mapping[str, Any]) -> Path | None:
     digest = hashlib.sha256()
     for path in [*sorted(package.glob("*.py")), *sorted(package.parent.glob("*.py"))]:
         digest.update(path.name.encode() + b"\0" + path.read_bytes())
-    keys = [numba_version, simulator_march(), spec["backend"], spec["dtype"], spec["params"]]
+    keys = [numba_version, simulator_march(), spec["backend"], spec.get("variant") or ""]
+    keys += [spec["dtype"], spec["params"]]
     digest.update(json.dumps(keys, sort_keys=True, default=str).encode())
     folder = accel_home() / "numba-valgrind" / digest.hexdigest()[:20]
     folder.mkdir(parents=True, exist_ok=True)
