@@ -14,6 +14,7 @@ from accel.kernels import all_kernels, get_kernel
 
 import accel
 from accel.backends import BACKEND_NAMES
+from accel.comparison import Comparison
 from accel.identity import matching_runs
 from accel.record import RunRecord
 from accel.request import jobs_for, make_request
@@ -135,6 +136,11 @@ def test_the_roll_variant_runs_on_numpy_and_is_checked_as_numpy_is(diffusion_run
     assert rolled.label == "numpy (numpy_roll)"
     headers, rows = compare_rows([own, rolled])
     assert sorted(row[0] for row in rows) == ["numpy", "numpy (numpy_roll)"]
+    frame = Comparison([own, rolled]).to_pandas()
+    assert list(zip(frame["backend"], frame["variant"], strict=True)) == [
+        ("numpy", ""),
+        ("numpy", "numpy_roll"),
+    ]
 
 
 def test_fastest_never_takes_a_variants_run_as_evidence(tmp_path):
