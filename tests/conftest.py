@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import shutil
@@ -117,3 +118,45 @@ def _run_in_cuda_simulator(script: str, *python_options: str) -> list:
 def run_in_cuda_simulator():
     """``run_in_cuda_simulator(script, *python_options)`` -> the script's JSON lines."""
     return _run_in_cuda_simulator
+
+
+@functools.cache
+def _ptx_absent_reason() -> str | None:
+    """Why Numba cannot compile a CUDA kernel to PTX here (no GPU needed), or None.
+
+    Built-in ``numba.cuda`` needs libNVVM; NVIDIA's ``numba-cuda`` also asks NVRTC which
+    architectures it can target, so a one-line kernel is compiled to find out.
+    """
+    try:
+        from numba import cuda
+        from numba.cuda.cudadrv import nvvm
+
+        if not nvvm.is_available():
+            return "Numba finds no libNVVM here: install the CUDA toolkit to compile for a GPU"
+
+        def probe(out):
+            out[0] = 1
+
+        cuda.compile_ptx(probe, "void(int32[::1])", cc=(8, 0))
+    except Exception as exc:
+        first = (str(exc).strip().splitlines() or [""])[0][:200]
+        return (
+            f"Numba cannot compile a one-line kernel to PTX here ({type(exc).__name__}: "
+            f"{first}); numba-cuda needs NVRTC too: pip install 'accel-testbed[cuda]'"
+        )
+    return None
+
+
+@pytest.fixture
+def compile_ptx():
+    """``compile_ptx(python_function, signature, cc)`` -> PTX text from Numba's NVVM, for a
+    real GPU (no GPU needed); the test is skipped, with the reason, where Numba cannot."""
+    reason = _ptx_absent_reason()
+    if reason is not None:
+        pytest.skip(reason)
+    from numba import cuda
+
+    def compile_for(function, signature: str, cc: tuple[int, int]) -> str:
+        return cuda.compile_ptx(function, signature, cc=cc)[0]
+
+    return compile_for

@@ -192,14 +192,11 @@ def test_numba_cuda_is_exact_in_the_cuda_simulator(run_in_cuda_simulator):
 
 
 @pytest.mark.parametrize("dtype, suffix", [("float64", "f64"), ("float32", "f32")])
-def test_numba_cuda_kernel_compiles_for_a_real_gpu_with_shared_memory_tiles(dtype, suffix):
-    from numba import cuda
-    from numba.cuda.cudadrv import nvvm
-
-    if not nvvm.is_available():
-        pytest.skip("Numba finds no libNVVM here: install the CUDA toolkit to compile for a GPU")
+def test_numba_cuda_kernel_compiles_for_a_real_gpu_with_shared_memory_tiles(
+    compile_ptx, dtype, suffix
+):
     kernel = MATMUL.implementation("numba_cuda").tiled_kernel(np.dtype(dtype))
     signature = f"void({dtype}[:, ::1], {dtype}[:, ::1], {dtype}[:, ::1])"
-    ptx, _ = cuda.compile_ptx(kernel.py_func, signature, cc=(8, 0))
+    ptx = compile_ptx(kernel.py_func, signature, (8, 0))
     # Operands come from shared memory between barriers, in the matrices' own precision.
     assert f"ld.shared.{suffix}" in ptx and "bar.sync" in ptx and f"fma.rn.{suffix}" in ptx

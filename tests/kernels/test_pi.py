@@ -220,26 +220,14 @@ def test_numba_cuda_counts_exactly_in_the_cuda_simulator(run_in_cuda_simulator):
         assert outcome["ok"], outcome
 
 
-def _ptx_or_skip(kernel, signature: str) -> str:
-    """PTX for a real GPU (compute capability 8.0) from Numba's NVVM; no GPU needed."""
-    from numba import cuda
-    from numba.cuda.cudadrv import nvvm
-
-    if not nvvm.is_available():
-        pytest.skip("Numba finds no libNVVM here: install the CUDA toolkit to compile for a GPU")
-    ptx, _ = cuda.compile_ptx(kernel.py_func, signature, cc=(8, 0))
-    return ptx
-
-
-def test_numba_cuda_kernel_compiles_for_a_real_gpu_in_integer_arithmetic_only():
+def test_numba_cuda_kernel_compiles_for_a_real_gpu_in_integer_arithmetic_only(compile_ptx):
     """The simulator runs the kernel as Python; NVVM shows what Numba really types it as.
 
     Mixing uint64 with int64 makes Numba compute in float64, which would lose bits of
     the generator: the PTX must hold 64-bit integer multiplies and no float at all.
     """
-    ptx = _ptx_or_skip(
-        PI.implementation("numba_cuda").count_inside, "void(int64, int64[::1], int64[::1])"
-    )
+    kernel = PI.implementation("numba_cuda").count_inside
+    ptx = compile_ptx(kernel.py_func, "void(int64, int64[::1], int64[::1])", (8, 0))
     assert "mul.lo.s64" in ptx and "atom.global.add" in ptx
     assert ".f64" not in ptx and ".f32" not in ptx
 

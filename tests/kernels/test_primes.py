@@ -228,18 +228,13 @@ def test_numba_cuda_counts_exactly_in_the_cuda_simulator(run_in_cuda_simulator):
         assert outcome["ok"], outcome
 
 
-def test_numba_cuda_kernel_compiles_for_a_real_gpu_in_integer_arithmetic_only():
+def test_numba_cuda_kernel_compiles_for_a_real_gpu_in_integer_arithmetic_only(compile_ptx):
     """NVVM shows what Numba really types the kernel as: integer remainders, no float.
 
     The 64-bit remainder comes with the 32-bit one NVVM switches to when the operands fit.
     """
-    from numba import cuda
-    from numba.cuda.cudadrv import nvvm
-
-    if not nvvm.is_available():
-        pytest.skip("Numba finds no libNVVM here: install the CUDA toolkit to compile for a GPU")
     kernel = PRIMES.implementation("numba_cuda").count_primes
-    ptx, _ = cuda.compile_ptx(kernel.py_func, "void(int64[::1], int64[::1])", cc=(8, 0))
+    ptx = compile_ptx(kernel.py_func, "void(int64[::1], int64[::1])", (8, 0))
     assert "rem.s64" in ptx and "rem.u32" in ptx and "atom.global.add" in ptx
     assert ".f64" not in ptx and ".f32" not in ptx
 
