@@ -156,3 +156,15 @@ def test_an_array_sent_to_pypy_and_handed_back_arrives_unchanged(name, tmp_path)
         backend.close()
     assert back.dtype == array.dtype and back.shape == array.shape
     np.testing.assert_array_equal(back, array)
+
+
+def test_reserved_rows_are_the_ones_filled(tmp_path):
+    array = ARRAYS["float64 2-D"]
+    path = tmp_path / "inputs.bin"
+    path.write_bytes(array.tobytes())
+    reserved = server._reserve(_item(array))
+    assert len(reserved) == array.shape[0] and all(len(row) == array.shape[1] for row in reserved)
+    with open(path, "rb", buffering=0) as handle:
+        decoded = server._decode(_item(array), handle, reserved)
+    assert all(row is mine for row, mine in zip(decoded, reserved, strict=True))
+    assert _lists(decoded) == array.tolist()
