@@ -46,14 +46,11 @@ def _native(typecode):
     return _INT64 if typecode == "q" else typecode
 
 
-def _fill(handle, buffer):
-    """Fill ``buffer`` (an array) with the next bytes of the unbuffered file ``handle``.
-
-    One ``readinto``: a single copy from the page cache. A short read is finished the
-    ordinary way (PyPy's ``readinto`` refuses a slice of a memoryview).
-    """
+def _finish(handle, buffer, filled):
+    """Fill the rest of ``buffer`` (an array), of which a ``readinto`` of the unbuffered
+    file ``handle`` filled ``filled`` bytes, the ordinary way (PyPy's ``readinto``
+    refuses a slice of a memoryview). A file in memory never reads short; others may."""
     nbytes = len(buffer) * buffer.itemsize
-    filled = handle.readinto(buffer) or 0
     rest = []
     while filled < nbytes:
         chunk = handle.read(nbytes - filled)
@@ -109,29 +106,34 @@ def _new_array(typecode, count):
 
 def _reserve(item):
     """The rows an array input will fill: a new ``array`` each, of the native typecode
-    (complex: two parts per element). Allocating them is most of the cost of shipping to
-    PyPy: 2100 first touches of fresh pages for 8.4 MB, about 3 us each on this KVM guest.
-    Done while the backend wrote the file (a ``reserve`` command), it saved nothing: the
-    write slowed by as much (2-3 ms alone, 7-8 ms beside it; best of 12 alternating runs
-    10.4-11.8 ms either way, load 3.1-3.4, and the same with the processes pinned apart)."""
+    (complex: two parts per element), each a copy of one zeroed row (5.2 ms of CPU for
+    the 1024 rows of 8.4 MB and their reads, against 6.8 ms made one by one).
+    Making them is half the cost of shipping to PyPy: 2100 first touches of fresh pages
+    for 8.4 MB, about 1.5-3 us each on this KVM guest. Done while the backend wrote the
+    file (a ``reserve`` command), it saved nothing: the write slowed by as much (2-3 ms
+    alone, 7-8 ms beside it; best of 12 alternating runs 10.4-11.8 ms either way, load
+    3.1-3.4, and the same with the two processes pinned to different CPUs)."""
     shape = item["shape"]
     width = shape[-1] if shape else 1
     count = 1
     for length in shape[:-1]:
         count *= length
-    parts = 2 * width if item.get("complex") else width
-    typecode = _native(item["typecode"])
-    return [_new_array(typecode, parts) for _ in range(count)]
+    zeroed = _new_array(_native(item["typecode"]), 2 * width if item.get("complex") else width)
+    return [zeroed[:] for _ in range(count)]
 
 
 def _read_rows(handle, item, rows=None):
     """An array input's innermost rows (``rows``, else new ones from :func:`_reserve`),
-    each filled by one read: ``array`` rows, or, if complex, ``ComplexPoints`` over them."""
+    each filled by one ``readinto``: ``array`` rows, or, if complex, ``ComplexPoints``."""
     if rows is None:
         rows = _reserve(item)
     handle.seek(item["offset"])
+    nbytes = len(rows[0]) * rows[0].itemsize if rows else 0
+    readinto = handle.readinto
     for row in rows:
-        _fill(handle, row)
+        filled = readinto(row) or 0
+        if filled < nbytes:
+            _finish(handle, row, filled)
     return [ComplexPoints(row) for row in rows] if item.get("complex") else rows
 
 
