@@ -31,12 +31,15 @@ it runs. A GPU backend's counts are its host side only.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import glob
 import hashlib
 import json
 import os
 import sys
+import threading
+import time
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -49,16 +52,25 @@ from .callgrind_region import (
     SIMULATED_PHASE,
 )
 from .hardware.valgrind import Simulator
+from .kernels._cuda import simulator_enabled as cuda_simulator_enabled
 
 #: Timed calls in the simulated run: the counts are deterministic, a few calls suffice,
 #: and one where a call is long (:data:`LONG_CALL_S` natively, a second or more simulated).
 SIMULATED_CALLS = 3
 LONG_CALL_S = 0.02
-#: About how much slower a call runs under the simulator than natively (measured here:
-#: 20 to 100 times), and the start-up (imports and compilation, uninstrumented) it adds.
-SLOWDOWN, START_S = 60.0, 5.0
-#: A simulated run expected to take longer than this says so on a terminal as it starts.
+#: About how much slower a call runs in the counted region than natively (measured here at
+#: size S: 110x for torch, 140x NumPy, 170x PyPy, 220x pure Python), and outside it, where
+#: valgrind runs the first call and warm-up uninstrumented (8-10x).
+SLOWDOWN, UNINSTRUMENTED = 200.0, 10.0
+#: Seconds of start-up under valgrind (interpreter, imports, exit): measured at size S,
+#: 2.5 s for most backends; Numba adds its import and loading its cached kernel, torch its
+#: import (12.7 s alone under valgrind, 1.2 s natively).
+START_S = 3.0
+BACKEND_START_S = {"numba_cpu": 7.0, "numba_parallel": 7.0, "torch_cpu": 15.0, "pypy": 3.0}
+#: A simulated run expected to take longer than this says so on a terminal as it starts,
+#: and every :data:`TICK_S` seconds while it runs.
 ANNOUNCE_S = 10.0
+TICK_S = 15.0
 SHIM_SOURCE = Path(__file__).resolve().parent / "callgrind_shim.c"
 #: callgrind's events, in the order of its ``events:`` line.
 CALLGRIND_EVENTS = ("Ir", "Dr", "Dw", "I1mr", "D1mr", "D1mw", "ILmr", "DLmr", "DLmw")
@@ -261,21 +273,57 @@ class SimulatedPlan:
         useful = [line for line in lines if line.strip() and "Copyright" not in line]
         return " | ".join(useful[-3:])[:400]
 
-    def announce(self, record: Any, stream: Any = None) -> None:
-        """On a terminal, say that a long simulated run starts and about how long it takes."""
+    def estimate(self, record: Any) -> float:
+        """Roughly how many seconds the simulated run of ``record``'s run will take."""
+        median = record.median_s or 0.0
+        outside = (record.first_call_s or 0.0) + record.warmups * median
+        start = BACKEND_START_S.get(self.backend, START_S)
+        return start + outside * UNINSTRUMENTED + (self.calls_for(record) + 1) * median * SLOWDOWN
+
+    def announce(self, record: Any, stream: Any = None) -> float | None:
+        """On a terminal, say that a long simulated run starts and about how long it takes
+        (returns that guess; None where nothing was said)."""
         stream = stream or sys.stderr
         median = record.median_s or 0.0
-        calls = self.calls_for(record)
-        guess = START_S + (record.first_call_s or 0.0) * 5 + (calls + 1) * median * SLOWDOWN
+        guess = self.estimate(record)
         if guess < ANNOUNCE_S or not getattr(stream, "isatty", lambda: False)():
-            return
+            return None
         print(
             f"counting {record.kernel} on {record.label} under valgrind's cache simulator: "
-            f"{calls + 1} calls of {median:.3g} s, about {SLOWDOWN:.0f}x slower: "
-            f"roughly {guess:.0f} s",
+            f"{self.calls_for(record) + 1} calls of {median:.3g} s, about {SLOWDOWN:.0f}x "
+            f"slower, after its start-up: roughly {guess:.0f} s",
             file=stream,
             flush=True,
         )
+        return guess
+
+    @contextlib.contextmanager
+    def ticking(self, guess: float | None, stream: Any = None, tick_s: float = TICK_S):
+        """While the body runs, every ``tick_s`` seconds, the seconds so far against
+        ``guess`` (nothing when ``guess`` is None: the run was not announced)."""
+        if guess is None:
+            yield
+            return
+        stream = stream or sys.stderr
+        done = threading.Event()
+        started = time.monotonic()
+
+        def tick() -> None:
+            while not done.wait(tick_s):
+                print(
+                    f"  still counting under valgrind: {time.monotonic() - started:.0f} s "
+                    f"so far, of roughly {guess:.0f} s",
+                    file=stream,
+                    flush=True,
+                )
+
+        ticker = threading.Thread(target=tick, name="accel-simulated-progress", daemon=True)
+        ticker.start()
+        try:
+            yield
+        finally:
+            done.set()
+            ticker.join()
 
     def calls_for(self, record: Any) -> int:
         """Timed calls to simulate: :data:`SIMULATED_CALLS`, or one for a long call."""
@@ -285,7 +333,12 @@ class SimulatedPlan:
         notes = []
         if (threads or 1) > 1 and self.backend in PARALLEL_BACKENDS:
             notes.append(f"total work of all {threads} threads: valgrind runs one thread at a time")
-        if device == "cuda":
+        if device == "cuda" and self.backend == "numba_cuda" and cuda_simulator_enabled():
+            notes.append(
+                "Numba's CUDA simulator: the kernel ran as Python threads on the host, and "
+                "these are their counts, not a GPU's"
+            )
+        elif device == "cuda":
             notes.append("host side only: valgrind sees no GPU work")
         if self.backend in ("c_native", "c_openmp") and simulator_march():
             notes.append(f"C built with -march={simulator_march()} for valgrind (no AVX-512)")

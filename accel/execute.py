@@ -108,18 +108,18 @@ def _simulate(
     spec = again.spec()
     with open(spec_path, "w") as handle:
         json.dump(spec, handle)
-    plan.announce(record)
     started = time.perf_counter()
     native_s = 0.0
-    if plan.needs_native_pass(spec):  # Numba compiles natively what valgrind's pass loads
-        native_path = os.path.join(folder, "simulated-native-record.json")
-        native = _supervise(
-            again, [*worker_command(), spec_path, native_path], native_path, plan, folders
-        )
-        plan.native_pass_done(native.status)
-        native_s = time.perf_counter() - started
-    command = plan.wrap([*worker_command(), spec_path, record_path])
-    simulated = _supervise(again, command, record_path, plan, folders)
+    with plan.ticking(plan.announce(record)):  # on a terminal, when the run is long
+        if plan.needs_native_pass(spec):  # Numba compiles natively what valgrind's pass loads
+            native_path = os.path.join(folder, "simulated-native-record.json")
+            native = _supervise(
+                again, [*worker_command(), spec_path, native_path], native_path, plan, folders
+            )
+            plan.native_pass_done(native.status)
+            native_s = time.perf_counter() - started
+        command = plan.wrap([*worker_command(), spec_path, record_path])
+        simulated = _supervise(again, command, record_path, plan, folders)
     plan.fill(record, simulated, time.perf_counter() - started, native_s)
 
 

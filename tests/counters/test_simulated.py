@@ -262,6 +262,30 @@ def test_a_long_simulated_run_says_so_on_a_terminal(valgrind_here, tmp_path):
     assert quiet.written == ""
 
 
+def test_a_long_simulated_run_ticks_while_it_runs_and_a_short_one_stays_quiet(tmp_path):
+    import time
+
+    from accel.hardware.valgrind import Simulator
+
+    from accel.cachesim import SimulatedPlan
+
+    plan = SimulatedPlan(Simulator(path="/usr/bin/valgrind"), "", str(tmp_path), "python")
+    terminal = _Terminal()
+    with plan.ticking(60.0, terminal, tick_s=0.01):
+        waited = time.monotonic()
+        while "still counting" not in terminal.written and time.monotonic() - waited < 60:
+            time.sleep(0.01)
+    assert "still counting under valgrind" in terminal.written
+    assert "of roughly 60 s" in terminal.written
+    after = terminal.written
+    time.sleep(0.05)
+    assert terminal.written == after  # the ticker stopped with the run
+    quiet = _Terminal()
+    with plan.ticking(None, quiet, tick_s=0.01):  # not announced: too short
+        time.sleep(0.05)
+    assert quiet.written == ""
+
+
 def test_an_unknown_counter_source_is_a_usage_error():
     with pytest.raises(accel.UsageError, match="unknown counter source 'bogus'"):
         accel.run("norm", "numpy", counter_source="bogus", store=False)
@@ -304,3 +328,23 @@ def test_numba_under_valgrind_loads_the_code_a_native_pass_compiled(
         assert any("Numba compiled for" in note for note in record.counters["notes"])
         phases = record.counters["phases_s"]  # where the simulated run's time went
         assert 0 < phases["region"] < record.counters["seconds"] and phases["outside"] > 0
+
+
+def test_gpu_counts_say_host_side_and_the_cuda_simulator_says_it_ran_on_the_host(
+    tmp_path, monkeypatch
+):
+    from accel.hardware.valgrind import Simulator
+    from numba import config
+
+    from accel.cachesim import SimulatedPlan
+
+    found = Simulator(path="/usr/bin/valgrind", version="3.19")
+    monkeypatch.setattr(config, "ENABLE_CUDASIM", 0)
+    for backend in ("torch_cuda", "cupy", "numba_cuda"):
+        notes = SimulatedPlan(found, "", str(tmp_path), backend).notes(1, "cuda")
+        assert notes == ["host side only: valgrind sees no GPU work"]
+    monkeypatch.setattr(config, "ENABLE_CUDASIM", 1)  # the kernel runs on the host then
+    (note,) = SimulatedPlan(found, "", str(tmp_path), "numba_cuda").notes(1, "cuda")
+    assert "CUDA simulator" in note and "not a GPU's" in note
+    torch = SimulatedPlan(found, "", str(tmp_path), "torch_cuda").notes(1, "cuda")
+    assert torch == ["host side only: valgrind sees no GPU work"]
