@@ -200,12 +200,12 @@ class _RawWrite:
         start, nbytes, done = self.cffi.from_buffer(self.chars, data), len(data) * data.itemsize, 0
         while done < nbytes:
             written = self.write(fd, start + done, nbytes - done)
-            if written < 0:
-                code = self.cffi.get_errno()
-                if code != errno.EINTR:
-                    raise OSError(code, os.strerror(code))
-            else:
+            if written > 0:
                 done += written
+                continue
+            code = self.cffi.get_errno() if written < 0 else errno.EIO
+            if code != errno.EINTR:
+                raise OSError(code, os.strerror(code))
 
 
 def _raw_write():

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import array as std_array
+import errno
+import subprocess
 import types
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -168,3 +171,37 @@ def test_reserved_rows_are_the_ones_filled(tmp_path):
         decoded = server._decode(_item(array), handle, reserved)
     assert all(row is mine for row, mine in zip(decoded, reserved, strict=True))
     assert _lists(decoded) == array.tolist()
+
+
+RAW_WRITE = """
+import os, sys
+from array import array
+sys.path.insert(0, sys.argv[1])
+import pypy_server as server
+assert server._RAW is not None, "PyPy's cffi backend was not found: writes would copy"
+path = sys.argv[2]
+with open(path, "wb", buffering=0) as handle:
+    server._write_all(handle, array("d", [0.5, -2.0, 1e300]))
+    server._write_all(handle, array("l", [2**62, -1]))
+readonly = os.open(path, os.O_RDONLY)
+try:
+    server._RAW.write_all(readonly, array("d", [1.0]))
+except OSError as error:
+    print(error.errno)
+"""
+
+
+@pytest.mark.skipif(find_pypy()[0] is None, reason="no PyPy here")
+def test_pypy_writes_arrays_from_their_own_memory_exactly_and_reports_a_failed_write(tmp_path):
+    path = tmp_path / "out.bin"
+    done = subprocess.run(
+        [find_pypy()[0], "-c", RAW_WRITE, str(Path(server.__file__).parent), str(path)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split() == [str(errno.EBADF)]
+    data = path.read_bytes()
+    assert np.frombuffer(data[:24], np.float64).tolist() == [0.5, -2.0, 1e300]
+    assert np.frombuffer(data[24:], np.int64).tolist() == [2**62, -1]
