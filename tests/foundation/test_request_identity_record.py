@@ -127,7 +127,13 @@ COUNTERS = {  # accel.counters.summarise's layout, as a record of perf's counts 
     "ipc": None,
     "miss_ratio": None,
 }
-SIMULATOR_ONLY = {"l1d_miss_ratio": None, "l1i_miss_ratio": None, "notes": [], "seconds": None}
+SIMULATOR_ONLY = {
+    "l1d_miss_ratio": None,
+    "l1i_miss_ratio": None,
+    "notes": [],
+    "seconds": None,
+    "phases_s": {},
+}
 
 
 def test_counters_and_process_figures_are_typed_and_keep_their_json():
