@@ -105,7 +105,10 @@ class Legs:
             )
         rest = shipped_s - legs_s
         if rest > 0:
-            text += f"; the other {rest * 1e3:.1f} ms is the two processes answering each other"
+            text += (
+                f"; the other {rest * 1e3:.1f} ms is the run's own: the two processes answering "
+                "each other, and its legs taking longer than they did alone"
+            )
         return text
 
 
