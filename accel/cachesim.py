@@ -285,19 +285,28 @@ class SimulatedPlan:
 
     def announce(self, record: Any, stream: Any = None) -> float | None:
         """On a terminal, say that a long simulated run starts and about how long it takes
-        (returns that guess; None where nothing was said)."""
-        stream = stream or sys.stderr
+        (returns that guess for :meth:`ticking`; None where nothing is to tick). Above a
+        live progress bar (``accel compare``, ``accel counters``) the line goes through the
+        bar, which ticks the run's seconds itself."""
+        from .progress import live_console
+
         median = record.median_s or 0.0
         guess = self.estimate(record)
-        if guess < ANNOUNCE_S or not getattr(stream, "isatty", lambda: False)():
-            return None
-        print(
+        line = (
             f"counting {record.kernel} on {record.label} under valgrind's cache simulator: "
             f"{self.calls_for(record) + 1} calls of {median:.3g} s, about {SLOWDOWN:.0f}x "
-            f"slower, after its start-up: roughly {guess:.0f} s",
-            file=stream,
-            flush=True,
+            f"slower, after its start-up: roughly {guess:.0f} s"
         )
+        console = live_console() if stream is None else None
+        if guess < ANNOUNCE_S:
+            return None
+        if console is not None:
+            console.print(line, markup=False, highlight=False, soft_wrap=True)
+            return None
+        stream = stream or sys.stderr
+        if not getattr(stream, "isatty", lambda: False)():
+            return None
+        print(line, file=stream, flush=True)
         return guess
 
     @contextlib.contextmanager

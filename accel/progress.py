@@ -23,6 +23,8 @@ from .units import seconds
 
 BAR_WIDTH = 24
 TICK_S = 0.5
+#: The live bar drawing on stderr now, if any (see :func:`live_console`).
+_live: Any = None
 
 
 def wanted(always: bool = False, stream: TextIO | None = None) -> bool:
@@ -30,6 +32,12 @@ def wanted(always: bool = False, stream: TextIO | None = None) -> bool:
     stderr is a terminal, or a notebook cell (Jupyter shows a cell's stderr as it comes)."""
     stream = stream or sys.stderr
     return always or bool(getattr(stream, "isatty", lambda: False)()) or in_notebook(stream)
+
+
+def live_console() -> Any:
+    """The rich console of the live bar drawing on stderr now, or None: a line printed
+    through it goes above the bar instead of into it."""
+    return None if _live is None else _live.console
 
 
 def in_notebook(stream: TextIO | None = None) -> bool:
@@ -71,6 +79,8 @@ class Progress:
                 self._what, total=self.total or None, since=self._started
             )
             self._bar.start()
+            global _live
+            _live = self._bar
         else:
             self._bar.update(
                 self._task, description=self._what, completed=self.done, since=self._started
@@ -106,6 +116,8 @@ class Progress:
             self._what = ""
         self._bar.stop()
         self._bar = None
+        global _live
+        _live = None
 
     def _write(self, text: str) -> None:
         self.stream.write(text)

@@ -286,6 +286,29 @@ def test_a_long_simulated_run_ticks_while_it_runs_and_a_short_one_stays_quiet(tm
     assert quiet.written == ""
 
 
+def test_above_a_live_progress_bar_the_announcement_goes_through_the_bar(tmp_path):
+    from accel.hardware.valgrind import Simulator
+
+    from accel.cachesim import SimulatedPlan
+    from accel.progress import Progress, live_console
+    from accel.record import RunRecord
+
+    plan = SimulatedPlan(Simulator(path="/usr/bin/valgrind"), "", str(tmp_path), "python")
+    long = RunRecord("julia", "python", 200, "complex128", "ok", first_call_s=0.5)
+    long.samples_s = [0.5] * 5
+    terminal = _Terminal()
+    progress = Progress(2, enabled=True, stream=terminal)
+    progress.start("julia", "python", 200)
+    try:
+        assert live_console() is not None
+        # None: nothing to tick, the bar shows the run's seconds itself.
+        assert plan.announce(long) is None
+    finally:
+        progress.close()
+    assert "counting julia on python under valgrind's cache simulator" in terminal.written
+    assert live_console() is None
+
+
 def test_an_unknown_counter_source_is_a_usage_error():
     with pytest.raises(accel.UsageError, match="unknown counter source 'bogus'"):
         accel.run("norm", "numpy", counter_source="bogus", store=False)
