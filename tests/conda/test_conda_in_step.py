@@ -40,6 +40,7 @@ RECIPE = CONDA / "recipe" / "recipe.yaml"
 CONDA_FORGE_NAMES: dict[str, str] = {
     "matplotlib": "matplotlib-base",  # matplotlib without a GUI toolkit
     "cupy-cuda12x": "cupy",  # conda-forge has one cupy; cuda-version picks CUDA 12
+    "nvidia-cuda-nvrtc": "cuda-nvrtc",  # NVIDIA's wheel of NVRTC; conda-forge's package
 }
 
 WHY_PIP = "installs accel itself from this checkout (the pip: section)"
@@ -83,7 +84,6 @@ ENVIRONMENTS = (
             "valgrind": WHY_VALGRIND,
             "cuda-version": WHY_CUDA_VERSION,
             "cuda-nvcc": WHY_NVCC,
-            "cuda-nvrtc": WHY_NVCC,
         },
     ),
     CondaFile(
