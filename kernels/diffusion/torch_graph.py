@@ -7,7 +7,8 @@ not the GPU. Here the same steps (``_inplace_stencil.evolve``, the code ``torch_
 runs) are captured once into a CUDA graph (``torch.cuda.graph``) on buffers that stay
 put; each call copies its grid into the captured input buffer and replays the graph,
 which the GPU runs with no Python between the steps. Compare the two to show launch
-overhead against compute: the graph wins where a step's kernels are short.
+overhead against compute: the graph wins where a step's kernels are short. The capture
+happens when the call is bound (:func:`workspace`), not in the run's first call.
 
 The graph is kept per (shape, dtype, device, steps, dt * D); the returned tensor is a view
 of its output buffer, overwritten by the next call with the same key. Off a CUDA device
@@ -60,16 +61,29 @@ def capture_in_place(steps_on: Callable[[], torch.Tensor]) -> tuple[Callable[[],
     return steps_on, result
 
 
-def compute(grid: torch.Tensor, steps: int, dt: float, D: float) -> torch.Tensor:
+def workspace(grid: torch.Tensor, steps: int, dt: float, D: float) -> dict[str, Captured]:
+    """The buffers and the graph of every step on them, captured once per run when the
+    call is bound (outside every timed call, as every GPU implementation's outputs are)."""
+    return {"captured": _captured_for(grid, steps, dt, D)}
+
+
+def compute(
+    grid: torch.Tensor, steps: int, dt: float, D: float, captured: Captured | None = None
+) -> torch.Tensor:
     """The grid after ``steps`` steps: one graph replay on a CUDA device (a view of the
-    captured output buffer, inside its ghost rows and columns)."""
-    key = (tuple(grid.shape), grid.dtype, grid.device, int(steps), float(dt * D))
-    if key not in _captured:
-        _captured[key] = _capture(grid, int(steps), float(dt * D))
-    captured = _captured[key]
+    captured output buffer, inside its ghost rows and columns); ``captured`` from
+    :func:`workspace`, or found (or captured now) for these arguments."""
+    captured = _captured_for(grid, steps, dt, D) if captured is None else captured
     pad_into(grid, captured.source)
     captured.replay()
     return captured.result[1:-1, 1:-1]
+
+
+def _captured_for(grid: torch.Tensor, steps: int, dt: float, D: float) -> Captured:
+    key = (tuple(grid.shape), grid.dtype, grid.device, int(steps), float(dt * D))
+    if key not in _captured:
+        _captured[key] = _capture(grid, int(steps), float(dt * D))
+    return _captured[key]
 
 
 def _capture(grid: torch.Tensor, steps: int, factor: float) -> Captured:

@@ -12,7 +12,9 @@ own complex multiply is compiled with fused multiply-adds.
 
 On a GPU the counts, the points' copies and the loop's buffers come from
 :func:`workspace`, allocated once per run, and the loop gathers, finds survivors and
-adds counts with ``out=`` and in-place operations: a timed call allocates nothing.
+adds counts with ``out=`` and in-place operations: a timed call makes no array of its
+own (on a GPU, ``nonzero`` still takes its scratch space from PyTorch's caching
+allocator, a cached block, not a ``cudaMalloc``).
 """
 
 import torch

@@ -92,3 +92,29 @@ def test_the_steps_are_warmed_up_on_a_side_stream_then_captured_once_and_replaye
     for _ in range(3):
         replay()
     assert cuda.log == ["replay"] * 3  # no step launched from Python on a replay
+
+
+def test_the_capture_happens_when_the_call_is_bound_and_each_call_only_replays(monkeypatch):
+    """Through torch_cuda's own load and bind (on the CPU device): the variant's workspace
+    captures once, at bind; the calls then replay it, each passing the closed-form check."""
+    from accel.backends.torch_cuda import TorchCudaBackend
+
+    class OnCpu(TorchCudaBackend):
+        device = "cpu"
+
+        def synchronize(self):
+            pass
+
+    captures = []
+    real_capture = torch_graph._capture
+    monkeypatch.setattr(torch_graph, "_capture", lambda *a: captures.append(a) or real_capture(*a))
+    monkeypatch.setattr(torch_graph, "_captured", {})
+    inputs = DIFFUSION.make_inputs(20, "float64", steps=6)
+    on_device = {k: torch.from_numpy(v) if k == "grid" else v for k, v in inputs.items()}
+    backend = OnCpu()
+    call = backend.bind(backend.load(DIFFUSION.with_variant("torch_graph")), on_device)
+    assert len(captures) == 1  # at bind, outside every call
+    for _ in range(3):
+        verdict = DIFFUSION.check(call().numpy().copy(), inputs)
+        assert verdict.passed, verdict.detail
+    assert len(captures) == 1
