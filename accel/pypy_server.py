@@ -126,6 +126,15 @@ def _reserve(item):
     return [zeroed[:] for _ in range(count - 1)] + [zeroed]  # a large zeroed one is untouched
 
 
+def _touched(rows):
+    """``rows`` with every page written once (the last of :func:`_reserve`'s rows is
+    left untouched there, its pages first touched by the read)."""
+    if rows:
+        last = rows[-1]
+        rows[-1] = last[:]  # a copy writes every page of the new row
+    return rows
+
+
 def _read_rows(handle, item, rows=None):
     """An array input's innermost rows (``rows``, else new ones from :func:`_reserve`),
     each filled by one ``readinto``: ``array`` rows, or, if complex, ``ComplexPoints``."""
@@ -330,10 +339,19 @@ def serve(commands, replies):
             if op == "load":
                 state["compute"] = _load(request["path"])
                 reply = {"ok": True, "version": sys.version, "pypy": _pypy_version()}
+            elif op == "reserve":  # the rows the next inputs fill, made before they are timed
+                state["reserved"] = {
+                    item["name"]: _touched(_reserve(item))
+                    for item in request["items"]
+                    if item["kind"] == "array"
+                }
+                reply = {"ok": True}
             elif op == "inputs":
+                reserved = state.pop("reserved", None) or {}
                 with open(request["file"], "rb", buffering=0) as handle:
                     state["inputs"] = {
-                        item["name"]: _decode(item, handle) for item in request["items"]
+                        item["name"]: _decode(item, handle, reserved.get(item["name"]))
+                        for item in request["items"]
                     }
                 reply = {"ok": True}
             elif op == "call":

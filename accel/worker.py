@@ -175,7 +175,7 @@ def _transfer(backend, times: dict[str, float], host_inputs, host_output) -> Tra
         h2d_wall_s=h2d.wall_s if h2d else times["h2d"],
         d2h_wall_s=d2h.wall_s if d2h else times["d2h"],
         clock=h2d.clock if h2d else "wall clock",
-        includes=h2d.includes if h2d else "the backend's whole move of the data, staging included",
+        includes=h2d.includes if h2d else backend.copy_includes,
     )
 
 

@@ -1,7 +1,8 @@
 """Shipping to and from the PyPy process: bytes per second of each direction, and why not more.
 
 The ``pypy`` backend's run record times the shipping of the inputs (``h2d``: written
-to a file in shared memory, read by PyPy into arrays) and of the result (``d2h``:
+to a file in shared memory, read by PyPy into arrays; both were allocated before, in the
+run's ``stage_h2d`` phase, as a GPU backend's buffers are) and of the result (``d2h``:
 PyPy writes its rows to a file, NumPy reads it) and counts their bytes. A miss is set
 against its legs, each measured alone in the same run on the same bytes: CPython
 writing the file, PyPy reading it into arrays (the server's own code, the first time

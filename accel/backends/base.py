@@ -73,6 +73,8 @@ class Backend:
     device: ClassVar[str] = "cpu"
     #: True where inputs really move to another device (a GPU, another process).
     transfers: ClassVar[bool] = False
+    #: What a copy timed by the caller's wall clock holds (the record's ``includes``).
+    copy_includes: ClassVar[str] = "the backend's whole move of the data, staging included"
     #: Distributions whose versions belong in the run record.
     libraries: ClassVar[tuple[str, ...]] = ("numpy",)
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import array as std_array
 import errno
+import io
+import json
 import subprocess
 import types
 from pathlib import Path
@@ -171,6 +173,40 @@ def test_reserved_rows_are_the_ones_filled(tmp_path):
         decoded = server._decode(_item(array), handle, reserved)
     assert all(row is mine for row, mine in zip(decoded, reserved, strict=True))
     assert _lists(decoded) == array.tolist()
+
+
+def test_the_server_reads_into_the_rows_it_reserved_before_the_timed_copy(tmp_path, monkeypatch):
+    array = ARRAYS["float64 2-D"]
+    path = tmp_path / "inputs.bin"
+    path.write_bytes(array.tobytes())
+    made, given = [], []
+    reserve, decode = server._reserve, server._decode
+    monkeypatch.setattr(server, "_reserve", lambda item: made.append(reserve(item)) or made[-1])
+    monkeypatch.setattr(
+        server,
+        "_decode",
+        lambda item, handle, rows=None: given.append(rows) or decode(item, handle, rows),
+    )
+    item = {"name": "x", **_item(array)}
+    commands = [
+        json.dumps({"op": "reserve", "items": [item]}),
+        json.dumps({"op": "inputs", "file": str(path), "items": [item]}),
+    ]
+    replies = io.StringIO()
+    server.serve(iter(commands), replies)
+    assert [json.loads(line)["ok"] for line in replies.getvalue().splitlines()] == [True, True]
+    assert len(made) == 1 and len(given) == 1 and given[0] is made[0]
+
+
+def test_a_pypy_run_allocates_both_ends_before_its_timed_shipping():
+    import accel
+
+    if not PyPyBackend().available():
+        pytest.skip(PyPyBackend().available().reason)
+    record = accel.run("norm", "pypy", preset="S", repeats=3, store=False)
+    assert record.ok, record.reason
+    assert "allocated before (stage_h2d)" in record.transfer.includes
+    assert record.phases_s["stage_h2d"] > 0 and record.transfer.h2d_s > 0
 
 
 RAW_WRITE = """
