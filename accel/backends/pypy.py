@@ -144,6 +144,20 @@ class _RemoteOutput:
     """Marks that the last result lives in the PyPy process until fetched."""
 
 
+def array_item(value: np.ndarray, offset: int, name: str = "") -> dict[str, Any]:
+    """How the PyPy server finds an array input in the shared file: its element type,
+    shape, and where its bytes start."""
+    return {
+        "name": name,
+        "kind": "array",
+        "typecode": TYPECODES[value.dtype.name],
+        "complex": value.dtype.kind == "c",
+        "shape": list(value.shape),
+        "offset": offset,
+        "nbytes": value.nbytes,
+    }
+
+
 class PyPyBackend(Backend):
     name = "pypy"
     device = "pypy"
@@ -197,17 +211,7 @@ class PyPyBackend(Backend):
         items, offset = [], 0
         for name, value in inputs.items():
             if isinstance(value, np.ndarray):
-                items.append(
-                    {
-                        "name": name,
-                        "kind": "array",
-                        "typecode": TYPECODES[value.dtype.name],
-                        "complex": value.dtype.kind == "c",
-                        "shape": list(value.shape),
-                        "offset": offset,
-                        "nbytes": value.nbytes,
-                    }
-                )
+                items.append(array_item(value, offset, name))
                 offset += value.nbytes
             elif isinstance(value, complex):
                 items.append(

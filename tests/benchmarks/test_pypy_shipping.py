@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 
 from accel import pypy_server as server
-from accel.backends.pypy import PyPyBackend, find_pypy
+from accel.backends.pypy import PyPyBackend, array_item, find_pypy
 
 RNG = np.random.default_rng(7)
 ARRAYS = {
@@ -25,18 +25,10 @@ ARRAYS = {
     "empty": np.zeros(0),
     "no columns": np.zeros((3, 0)),
 }
-TYPECODES = {"float64": "d", "float32": "f", "int64": "q", "complex128": "d"}
 
 
 def _item(array: np.ndarray, offset: int = 0) -> dict:
-    return {
-        "kind": "array",
-        "typecode": TYPECODES[array.dtype.name],
-        "complex": array.dtype.kind == "c",
-        "shape": list(array.shape),
-        "offset": offset,
-        "nbytes": array.nbytes,
-    }
+    return array_item(array, offset)
 
 
 def _lists(value):
@@ -187,7 +179,7 @@ def test_the_server_reads_into_the_rows_it_reserved_before_the_timed_copy(tmp_pa
         "_decode",
         lambda item, handle, rows=None: given.append(rows) or decode(item, handle, rows),
     )
-    item = {"name": "x", **_item(array)}
+    item = array_item(array, 0, "x")
     commands = [
         json.dumps({"op": "reserve", "items": [item]}),
         json.dumps({"op": "inputs", "file": str(path), "items": [item]}),
