@@ -397,29 +397,28 @@ FILLED = "filled-natively"
 def numba_cache_folder(spec: Mapping[str, Any]) -> Path | None:
     """Where a simulated run keeps ``spec``'s Numba-compiled kernel, or None (no such kernel).
 
-    ``$ACCEL_HOME/numba-valgrind/KEY``: KEY hashes the sources of the kernel's package and
-    of the kernels' shared modules, Numba's version, the CPU compiled for, the backend, its
-    variant, the dtype and the parameters. Numba's own cache checks only the decorated
-    function's file, not the files of the functions it calls; any edit of a kernel's
-    sources gives a new key.
+    ``$ACCEL_HOME/numba-valgrind/KEY``: KEY hashes the version of the kernel's code on the
+    backend (:meth:`KernelSpec.version_for`: its variant's or implementation's source and
+    every module it imports, as stored runs are keyed), Numba's version, the CPU compiled
+    for, the backend, its variant, the dtype and the parameters. Numba's own cache checks
+    only the decorated function's file, not the files of the functions it calls; a change
+    of a kernel's code gives a new key.
     """
     from importlib.metadata import PackageNotFoundError, version
 
     from .kernels import get_kernel
     from .kernels._home import accel_home
 
+    variant = spec.get("variant") or ""
     try:
-        package = Path(get_kernel(spec["kernel"]).implementation_path(spec["backend"])).parent
+        code = get_kernel(spec["kernel"]).with_variant(variant).version_for(spec["backend"])
         numba_version = version("numba")
     except (LookupError, KeyError, PackageNotFoundError):
         return None
-    digest = hashlib.sha256()
-    for path in [*sorted(package.glob("*.py")), *sorted(package.parent.glob("*.py"))]:
-        digest.update(path.name.encode() + b"\0" + path.read_bytes())
-    keys = [numba_version, simulator_march(), spec["backend"], spec.get("variant") or ""]
+    keys = [code, numba_version, simulator_march(), spec["backend"], variant]
     keys += [spec["dtype"], spec["params"]]
-    digest.update(json.dumps(keys, sort_keys=True, default=str).encode())
-    folder = accel_home() / "numba-valgrind" / digest.hexdigest()[:20]
+    key = hashlib.sha256(json.dumps(keys, sort_keys=True, default=str).encode()).hexdigest()
+    folder = accel_home() / "numba-valgrind" / key[:20]
     folder.mkdir(parents=True, exist_ok=True)
     return folder
 
