@@ -144,6 +144,15 @@ class _RemoteOutput:
     """Marks that the last result lives in the PyPy process until fetched."""
 
 
+def allocate_file(path: str, nbytes: int) -> None:
+    """A new file at ``path`` with ``nbytes`` allocated (``posix_fallocate``: on tmpfs,
+    zeroed pages handed out now), so that writing it later moves bytes only."""
+    with open(path, "wb") as handle:
+        if nbytes:
+            with contextlib.suppress(OSError):  # a file system without fallocate
+                os.posix_fallocate(handle.fileno(), 0, nbytes)
+
+
 def array_item(value: np.ndarray, offset: int, name: str = "") -> dict[str, Any]:
     """How the PyPy server finds an array input in the shared file: its element type,
     shape, and where its bytes start."""
@@ -225,10 +234,7 @@ class PyPyBackend(Backend):
             else:
                 items.append({"name": name, "kind": "scalar", "value": value})
         path = self.process.path("inputs.bin")
-        with open(path, "wb") as handle:
-            if offset:
-                with contextlib.suppress(OSError):  # a file system without fallocate
-                    os.posix_fallocate(handle.fileno(), 0, offset)
+        allocate_file(path, offset)
         self.process.request(op="reserve", items=items)
         return inputs, items, path
 
